@@ -1,0 +1,144 @@
+// The one module that reads settings. Everything is validated at boot and every bad key is
+// reported at once. In development the three secrets are generated once and kept under the
+// data dir; in production they are required.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseCidr, type Cidr } from './delivery/address.ts';
+
+export interface Config {
+  production: boolean;
+  port: number;
+  workerPort: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminToken: string;
+  jwtSecret: string;
+  encryptionKey: Buffer;
+  allowPrivateNetworks: Cidr[];
+  retryScheduleMs: number[];
+  disableAfterMs: number;
+  storefrontDomain: string;
+  logLevel: string;
+  /** Whether the three secrets were generated for development (the admin token is printed then). */
+  generatedSecrets: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `250ms`, `5s`, `5m`, `2h`, `5d`; a bare number is seconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+
+  const port = (key: string, fallback: number): number => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) problems.push(`${key}: expected a port number 0-65535, got "${raw}"`);
+    return n;
+  };
+
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: expected a postgres:// URL');
+
+  const dataDir = resolve(env.HERALD_DATA_DIR || './.herald');
+
+  let retryScheduleMs: number[] = [];
+  const schedule = env.HERALD_RETRY_SCHEDULE || '5s,5m,30m,2h,5h,10h,10h';
+  for (const part of schedule.split(',')) {
+    const ms = parseDuration(part);
+    if (ms === undefined) {
+      problems.push(`HERALD_RETRY_SCHEDULE: "${part.trim()}" is not a duration (e.g. 5s, 5m, 2h)`);
+      retryScheduleMs = [];
+      break;
+    }
+    retryScheduleMs.push(ms);
+  }
+
+  const disableAfterMs = parseDuration(env.HERALD_DISABLE_AFTER || '5d');
+  if (disableAfterMs === undefined || disableAfterMs <= 0) problems.push('HERALD_DISABLE_AFTER: expected a positive duration (e.g. 5d, 30s)');
+
+  const allowPrivateNetworks: Cidr[] = [];
+  for (const part of (env.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const cidr = parseCidr(part);
+    if (cidr) allowPrivateNetworks.push(cidr);
+    else problems.push(`HERALD_ALLOW_PRIVATE_NETWORKS: "${part}" is not a CIDR (e.g. 10.0.0.0/8, ::1/128)`);
+  }
+
+  const storefrontDomain = (env.HERALD_STOREFRONT_DOMAIN || 'shops.localhost').toLowerCase().replace(/\.$/, '');
+  const logLevel = env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info');
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
+
+  // Secrets: required in production, generated once and kept under the data dir otherwise.
+  const secretKeys = ['HERALD_ADMIN_TOKEN', 'HERALD_JWT_SECRET', 'HERALD_ENCRYPTION_KEY'] as const;
+  const given = Object.fromEntries(secretKeys.map((k) => [k, env[k] || undefined])) as Record<(typeof secretKeys)[number], string | undefined>;
+  let generatedSecrets = false;
+  if (production) {
+    for (const k of secretKeys) if (!given[k]) problems.push(`${k}: required when NODE_ENV=production`);
+  } else if (secretKeys.some((k) => !given[k])) {
+    const kept = developmentSecrets(dataDir);
+    generatedSecrets = !given.HERALD_ADMIN_TOKEN;
+    for (const k of secretKeys) given[k] ??= kept[k];
+  }
+  if (given.HERALD_ADMIN_TOKEN && given.HERALD_ADMIN_TOKEN.length < 16) problems.push('HERALD_ADMIN_TOKEN: must be at least 16 characters');
+  if (given.HERALD_JWT_SECRET && given.HERALD_JWT_SECRET.length < 32) problems.push('HERALD_JWT_SECRET: must be at least 32 characters');
+  let encryptionKey = Buffer.alloc(0);
+  if (given.HERALD_ENCRYPTION_KEY) {
+    encryptionKey = Buffer.from(given.HERALD_ENCRYPTION_KEY, 'base64');
+    if (encryptionKey.length !== 32) problems.push('HERALD_ENCRYPTION_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
+
+  const config: Config = {
+    production,
+    port: port('PORT', 8080),
+    workerPort: port('HERALD_WORKER_PORT', 9090),
+    databaseUrl,
+    dataDir,
+    adminToken: given.HERALD_ADMIN_TOKEN ?? '',
+    jwtSecret: given.HERALD_JWT_SECRET ?? '',
+    encryptionKey,
+    allowPrivateNetworks,
+    retryScheduleMs,
+    disableAfterMs: disableAfterMs ?? 0,
+    storefrontDomain,
+    logLevel,
+    generatedSecrets,
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+function developmentSecrets(dataDir: string): Record<string, string> {
+  const file = join(dataDir, 'secrets.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    const secrets = {
+      HERALD_ADMIN_TOKEN: `hadm_${randomBytes(24).toString('base64url')}`,
+      HERALD_JWT_SECRET: randomBytes(48).toString('base64url'),
+      HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    };
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
+    return secrets;
+  }
+}

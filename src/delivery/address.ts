@@ -1,0 +1,121 @@
+// The outbound address rules of DESIGN §3 as pure functions: only global unicast addresses are
+// reachable unless an operator allow-lists a network with HERALD_ALLOW_PRIVATE_NETWORKS.
+import { isIP } from 'node:net';
+
+export interface Cidr {
+  family: 4 | 6;
+  base: bigint;
+  bits: number;
+  text: string;
+}
+
+interface Ip {
+  family: 4 | 6;
+  value: bigint;
+}
+
+function parseIp(text: string): Ip | undefined {
+  const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  const family = isIP(bare);
+  if (family === 4) {
+    return { family: 4, value: bare.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n) };
+  }
+  if (family === 6) return { family: 6, value: parseIpv6(bare.split('%')[0]) };
+  return undefined;
+}
+
+function parseIpv6(text: string): bigint {
+  let s = text.toLowerCase();
+  // A trailing dotted quad (::ffff:1.2.3.4) becomes two hex groups.
+  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (quad) {
+    const v4 = parseIp(quad[1])!.value;
+    s = s.slice(0, quad.index) + `${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = s.includes('::') ? s.split('::') : [s, undefined];
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : new Array(8 - headGroups.length - tailGroups.length).fill('0');
+  return [...headGroups, ...zeros, ...tailGroups].reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
+}
+
+export function parseCidr(text: string): Cidr | undefined {
+  const [addr, bitsText, extra] = text.trim().split('/');
+  if (extra !== undefined) return undefined;
+  const ip = parseIp(addr);
+  if (!ip) return undefined;
+  const max = ip.family === 4 ? 32 : 128;
+  const bits = bitsText === undefined ? max : Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > max || (bitsText !== undefined && !/^\d+$/.test(bitsText))) return undefined;
+  const shift = BigInt(max - bits);
+  return { family: ip.family, base: (ip.value >> shift) << shift, bits, text: text.trim() };
+}
+
+function contains(cidr: Cidr, ip: Ip): boolean {
+  if (cidr.family !== ip.family) return false;
+  const shift = BigInt((ip.family === 4 ? 32 : 128) - cidr.bits);
+  return ip.value >> shift === cidr.base >> shift;
+}
+
+const cidrs = (list: string[]) => list.map((c) => parseCidr(c)!);
+
+/** Non-global IPv4 ranges (IANA special-purpose registry). */
+const BLOCKED_V4 = cidrs([
+  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
+  '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15',
+  '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
+]);
+
+/** Global unicast IPv6 is 2000::/3 minus these (translation, tunnel, documentation, ...). */
+const GLOBAL_V6 = parseCidr('2000::/3')!;
+const BLOCKED_V6 = cidrs(['2001::/23', '2001:db8::/32', '2002::/16', '3fff::/20']);
+/** Named for the refusal reason; all lie outside 2000::/3 and are refused anyway. */
+const V6_REASONS: Array<[Cidr, string]> = [
+  [parseCidr('::1/128')!, 'loopback'],
+  [parseCidr('::/128')!, 'unspecified'],
+  [parseCidr('::ffff:0:0/96')!, 'IPv4-mapped'],
+  [parseCidr('64:ff9b::/96')!, 'IPv4-translated'],
+  [parseCidr('64:ff9b:1::/48')!, 'IPv4-translated'],
+  [parseCidr('::/96')!, 'IPv4-compatible'],
+  [parseCidr('fc00::/7')!, 'private'],
+  [parseCidr('fe80::/10')!, 'link-local'],
+  [parseCidr('ff00::/8')!, 'multicast'],
+];
+
+function v4Reason(ip: Ip): string {
+  const v = ip.value;
+  if (v >> 24n === 127n) return 'loopback';
+  if (v >> 24n === 10n || v >> 20n === 0xac1n || v >> 16n === 0xc0a8n) return 'private';
+  if (v >> 16n === 0xa9fen) return 'link-local';
+  if (v >> 22n === (100n << 2n | 1n)) return 'CGNAT';
+  if (v >> 28n === 0xen) return 'multicast';
+  if (v >> 24n === 0n) return 'unspecified';
+  return 'reserved';
+}
+
+export type AddressDecision = { allowed: true } | { allowed: false; reason: string };
+
+/**
+ * Whether an outbound connection to this IP address is allowed. `allow` lists operator
+ * networks (HERALD_ALLOW_PRIVATE_NETWORKS) that are reachable even though not global.
+ */
+export function checkAddress(address: string, allow: Cidr[] = []): AddressDecision {
+  const ip = parseIp(address);
+  if (!ip) return { allowed: false, reason: `"${address}" is not an IP address` };
+  if (allow.some((c) => contains(c, ip))) return { allowed: true };
+  if (ip.family === 4) {
+    const hit = BLOCKED_V4.find((c) => contains(c, ip));
+    return hit ? { allowed: false, reason: `${address} is a ${v4Reason(ip)} address (${hit.text})` } : { allowed: true };
+  }
+  const named = V6_REASONS.find(([c]) => contains(c, ip));
+  if (named) return { allowed: false, reason: `${address} is a ${named[1]} address (${named[0].text})` };
+  if (!contains(GLOBAL_V6, ip) || BLOCKED_V6.some((c) => contains(c, ip))) {
+    return { allowed: false, reason: `${address} is a reserved address` };
+  }
+  return { allowed: true };
+}
+
+export function isAllowListed(address: string, allow: Cidr[]): boolean {
+  const ip = parseIp(address);
+  return !!ip && allow.some((c) => contains(c, ip));
+}

@@ -1,0 +1,34 @@
+// The Koa application: request-wide middleware, then every route from one list.
+import Router from '@koa/router';
+import Koa from 'koa';
+import { readFileSync } from 'node:fs';
+import { requestContext, jsonBody } from './middleware.ts';
+import { openApiDocument } from './openapi.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { apiKeyRoutes } from './routes/apiKeys.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+import { mount, route, type Deps, type Route } from './route.ts';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes];
+
+export function createApp(deps: Deps): Koa {
+  const app = new Koa({ proxy: process.env.HERALD_TRUST_PROXY === '1' });
+  const router = new Router();
+  const document = openApiDocument(apiRoutes, VERSION);
+  const docs = route({
+    method: 'get', path: '/openapi.json', summary: 'This document', tag: 'docs', access: 'public',
+    response: { status: 200, description: 'OpenAPI 3.1 document' },
+    handle: async () => ({ status: 200, body: document }),
+  });
+  mount(router, [...apiRoutes, docs], deps);
+  app.use(requestContext(deps.logger));
+  app.use(jsonBody);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  // Errors are answered by requestContext; Koa's own handler only sees socket-level trouble.
+  app.on('error', (err) => deps.logger.debug({ err }, 'connection error'));
+  return app;
+}

@@ -1,0 +1,127 @@
+// Request-wide middleware: request id, the one log line per request, metrics, the one error
+// mapper (everything becomes problem+json), and the JSON body reader with its limits.
+import { randomUUID } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { badRequest, HttpError, methodNotAllowed, notFound, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { httpRequests } from '../metrics.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function problemBody(err: HttpError, instance: string) {
+  return {
+    type: err.type,
+    title: err.title,
+    status: err.status,
+    detail: err.message,
+    instance,
+    ...(err.errors ? { errors: err.errors } : {}),
+  };
+}
+
+/** Maps known database errors that slip past services to client errors, never a 500. */
+function fromDatabase(err: { code?: string; message: string; constraint?: string }): HttpError | undefined {
+  switch (err.code) {
+    case '23505': return new HttpError(409, 'Conflict', `duplicate value${err.constraint ? ` (${err.constraint})` : ''}`);
+    case '23503': return new HttpError(422, 'Unprocessable Content', 'a referenced resource does not exist');
+    case '22P02': case '22003': case '22007': case '22008': case '23514':
+      return new HttpError(400, 'Bad Request', 'a value is out of range or malformed');
+    default: return undefined;
+  }
+}
+
+export function requestContext(logger: Logger) {
+  return async (ctx: Context, next: Next) => {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get('x-request-id');
+    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('x-request-id', requestId);
+    let failure: unknown;
+    try {
+      await next();
+      if (ctx.body == null && ctx.status === 404) throw notFound(`no route for ${ctx.method} ${ctx.path}`);
+      if (ctx.body == null && ctx.status === 405) throw methodNotAllowed(String(ctx.response.get('allow')).split(/,\s*/));
+    } catch (caught) {
+      const err = caught instanceof HttpError ? caught : fromDatabase(caught as never) ?? toClientError(caught);
+      if (err) {
+        ctx.status = err.status;
+        for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
+        ctx.body = problemBody(err, ctx.path);
+      } else {
+        failure = caught;
+        ctx.status = 500;
+        ctx.body = { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: `see request ${requestId}` };
+      }
+      ctx.type = 'application/problem+json';
+    }
+    const route = (ctx.state.route as string | undefined) ?? (ctx.status === 404 ? 'unmatched' : ctx.path);
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    httpRequests.inc({ route, method: ctx.method, status: String(ctx.status) });
+    const line = {
+      msg: 'request', request_id: requestId, method: ctx.method, route, path: ctx.path, status: ctx.status,
+      duration_ms: Math.round(durationMs * 10) / 10, tenant_id: ctx.state.tenantId ?? null,
+    };
+    if (failure) logger.error({ ...line, err: failure }, 'request failed');
+    else logger.info(line);
+  };
+}
+
+/** Errors that carry an HTTP client status (e.g. from Koa's own parsing) keep it. */
+function toClientError(err: unknown): HttpError | undefined {
+  const e = err as { status?: number; expose?: boolean; message?: string };
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new HttpError(e.status, e.status === 413 ? 'Payload Too Large' : 'Bad Request', e.message ?? 'bad request');
+  }
+  return undefined;
+}
+
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json$/i;
+
+/** Reads a JSON body for POST/PUT/PATCH: 415 for other types, 413 over 1 MiB, 400 if malformed. */
+export async function jsonBody(ctx: Context, next: Next) {
+  if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next();
+  const length = ctx.get('content-length');
+  const chunked = /chunked/i.test(ctx.get('transfer-encoding'));
+  if (!chunked && (!length || length === '0')) return next();
+  if (length && Number(length) > MAX_BODY_BYTES) throw payloadTooLarge(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+  const type = ctx.get('content-type').split(';')[0].trim();
+  if (!JSON_TYPE.test(type)) throw unsupportedMediaType('request bodies must be application/json');
+  const text = await readText(ctx);
+  if (text.trim() === '') return next();
+  try {
+    ctx.request.body = JSON.parse(text);
+  } catch {
+    throw badRequest('malformed JSON body');
+  }
+  ctx.state.rawBody = text;
+  return next();
+}
+
+async function readText(ctx: Context): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      ctx.req.unpipe?.();
+      ctx.req.resume(); // drain the rest so the 413 reaches the client
+      throw payloadTooLarge(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw badRequest('request body is not valid UTF-8');
+  }
+}
+
+declare module 'koa' {
+  interface Request {
+    /** The parsed JSON body (set by jsonBody). */
+    body?: unknown;
+  }
+}

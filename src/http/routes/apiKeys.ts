@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { createKeyAs, listKeys, revokeKey } from '../../services/apiKeys.ts';
+import { ApiKey, ApiKeyWithSecret, presentApiKey } from '../presenters/apiKeys.ts';
+import { listOf, ListQuery, Mode, Role, toPage } from '../schemas/common.ts';
+import { route } from '../route.ts';
+
+export const NewApiKey = z.strictObject({
+  name: z.string().max(200).optional(),
+  mode: Mode,
+  kind: z.enum(['secret', 'publishable']),
+  role: Role.optional().describe('For secret keys; at most the creator\'s role. Defaults to viewer.'),
+});
+
+const tag = 'api-keys';
+const access = { role: 'admin' } as const;
+
+export const apiKeyRoutes = [
+  route({
+    method: 'get', path: '/v1/api-keys', summary: 'List API keys', tag, access, query: ListQuery,
+    response: { status: 200, schema: listOf(ApiKey) },
+    handle: async ({ query, auth, deps }) => {
+      const rows = await listKeys(deps.pool, auth, { limit: query.limit, startingAfter: query.starting_after });
+      return { status: 200, body: toPage(rows, query.limit, presentApiKey) };
+    },
+  }),
+  route({
+    method: 'post', path: '/v1/api-keys', summary: 'Create an API key (shown once)', tag, access, body: NewApiKey,
+    response: { status: 201, schema: ApiKeyWithSecret },
+    handle: async ({ body, auth, deps }) => {
+      const { row, key } = await createKeyAs(deps.pool, auth, body);
+      return { status: 201, body: { ...presentApiKey(row), key } };
+    },
+  }),
+  route({
+    method: 'delete', path: '/v1/api-keys/:id', summary: 'Revoke an API key', tag, access,
+    response: { status: 204 },
+    handle: async ({ params, auth, deps }) => {
+      await revokeKey(deps.pool, auth, params.id);
+      return { status: 204 };
+    },
+  }),
+];

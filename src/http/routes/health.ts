@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { migrationsCurrent } from '../../db/migrate.ts';
+import { serviceUnavailable } from '../../errors.ts';
+import { registry } from '../../metrics.ts';
+import type { Pool } from '../../db/pool.ts';
+import { route } from '../route.ts';
+
+const Health = z.object({ status: z.literal('ok') });
+const tag = 'health';
+
+export async function readiness(pool: Pool): Promise<void> {
+  let current = false;
+  try {
+    current = await migrationsCurrent(pool);
+  } catch {
+    throw serviceUnavailable('database unreachable');
+  }
+  if (!current) throw serviceUnavailable('database migrations are not current: run `herald migrate`');
+}
+
+export const healthRoutes = [
+  route({
+    method: 'get', path: '/healthz', summary: 'The process is up', tag, access: 'public',
+    response: { status: 200, schema: Health },
+    handle: async () => ({ status: 200, body: { status: 'ok' } }),
+  }),
+  route({
+    method: 'get', path: '/readyz', summary: 'The database is reachable and migrations are current', tag, access: 'public',
+    response: { status: 200, schema: Health }, errors: [503],
+    handle: async ({ deps }) => {
+      await readiness(deps.pool);
+      return { status: 200, body: { status: 'ok' } };
+    },
+  }),
+  route({
+    method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag, access: 'public',
+    response: { status: 200, description: 'Prometheus text exposition format' },
+    handle: async () => ({ status: 200, body: await registry.metrics(), headers: { 'content-type': registry.contentType } }),
+  }),
+];

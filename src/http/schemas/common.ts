@@ -1,0 +1,39 @@
+// Schemas shared by every resource: list paging, ids, modes, roles.
+import { z } from 'zod';
+
+export const Mode = z.enum(['live', 'test']);
+export const Role = z.enum(['viewer', 'developer', 'admin', 'owner']);
+export const Uuid = z.uuid();
+export const Timestamp = z.iso.datetime({ offset: true });
+
+export const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  starting_after: z.string().max(64).optional(),
+});
+export type ListQuery = z.infer<typeof ListQuery>;
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() });
+}
+
+export interface ListPage<T> {
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+/** Rows were fetched with limit + 1; the extra row only says there is more. */
+export function toPage<R extends { id: string }, T>(rows: R[], limit: number, present: (row: R) => T): ListPage<T> {
+  const has_more = rows.length > limit;
+  const kept = rows.slice(0, limit);
+  return { data: kept.map(present), has_more, next_cursor: has_more ? kept[kept.length - 1].id : null };
+}
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+});

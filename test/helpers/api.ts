@@ -1,0 +1,71 @@
+// A real Herald API on a loopback port over a fresh database, and a small client for it.
+import type { Server } from 'node:http';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createApp } from '../../src/http/app.ts';
+import type { Deps } from '../../src/http/route.ts';
+import { createLogger } from '../../src/logger.ts';
+import { closeServer, listen } from '../../src/runtime.ts';
+import { testDatabase, type TestDatabase } from './db.ts';
+import { randomBytes } from 'node:crypto';
+
+export const ADMIN_TOKEN = `hadm_test_${randomBytes(12).toString('hex')}`;
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
+    HERALD_JWT_SECRET: randomBytes(32).toString('hex'),
+    HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...overrides,
+  });
+}
+
+export interface Response<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface TestApi {
+  url: string;
+  db: TestDatabase;
+  deps: Deps;
+  request<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<Response<T>>;
+  admin<T = any>(method: string, path: string, body?: unknown): Promise<Response<T>>;
+  close(): Promise<void>;
+}
+
+export async function startApi(configOverrides: Record<string, string> = {}): Promise<TestApi> {
+  const db = await testDatabase();
+  const config = testConfig({ DATABASE_URL: db.url, ...configOverrides });
+  const deps: Deps = { config, pool: db.app, logger: createLogger(config.logLevel) };
+  const server: Server = await listen(createApp(deps), 0, '127.0.0.1');
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const request: TestApi['request'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.raw;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON (e.g. metrics text)
+    }
+    return { status: res.status, headers: res.headers, body: parsed as any };
+  };
+  return {
+    url, db, deps, request,
+    admin: (method, path, body) => request(method, path, { token: ADMIN_TOKEN, body }),
+    close: async () => {
+      await closeServer(server, 1000);
+      await db.close();
+    },
+  };
+}
