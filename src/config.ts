@@ -138,7 +138,12 @@ function developmentSecrets(dataDir: string): Record<string, string> {
       HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     };
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
-    return secrets;
+    try {
+      writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
+      return secrets;
+    } catch {
+      // Another process wrote them first: use theirs.
+      return JSON.parse(readFileSync(file, 'utf8'));
+    }
   }
 }

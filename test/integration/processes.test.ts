@@ -1,0 +1,90 @@
+// The herald entry point as real processes: migrations under concurrency, operator commands,
+// configuration errors and graceful shutdown.
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { latestVersion } from '../../src/db/migrate.ts';
+import { ADMIN_TOKEN, testConfig } from '../helpers/api.ts';
+import { freshDatabase, urlFor } from '../helpers/db.ts';
+import { herald } from '../helpers/process.ts';
+
+const secrets = () => {
+  const c = testConfig();
+  return { HERALD_ADMIN_TOKEN: ADMIN_TOKEN, HERALD_JWT_SECRET: c.jwtSecret, HERALD_ENCRYPTION_KEY: c.encryptionKey.toString('base64') };
+};
+
+async function emptyDatabase(): Promise<string> {
+  const name = `herald_t_${process.env.HERALD_TEST_RUN}_empty_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: process.env.HERALD_TEST_SERVER_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  return urlFor(name);
+}
+
+async function query(url: string, sql: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+test('two processes migrating an empty database at once both succeed and apply each migration once', async (t) => {
+  const url = await emptyDatabase();
+  const env = { DATABASE_URL: url, ...secrets() };
+  const [first, second] = [herald(['migrate'], env), herald(['migrate'], env)];
+  t.deepEqual(await Promise.all([first.exited, second.exited]), [0, 0], first.output() + second.output());
+  const rows = await query(url, 'select version, count(*)::int as n from herald_migrations group by version order by version');
+  t.is(rows.length, latestVersion());
+  t.true(rows.every((r) => r.n === 1));
+  // A third run is a no-op.
+  const third = herald(['migrate'], env);
+  t.is(await third.exited, 0);
+  t.regex(third.output(), /migrations already current/);
+});
+
+test('operator subcommands print JSON and validate their input', async (t) => {
+  const env = { DATABASE_URL: await freshDatabase(), ...secrets() };
+  const created = herald(['tenants:create', '--name', 'Corner Shop'], env);
+  t.is(await created.exited, 0, created.output());
+  const tenant = JSON.parse(created.output());
+  t.like(tenant, { object: 'tenant', name: 'Corner Shop', slug: 'corner-shop', status: 'active' });
+
+  const org = herald(['organizations:create', tenant.id, '--name', 'HQ'], env);
+  t.is(await org.exited, 0, org.output());
+  const orgId = JSON.parse(org.output()).id;
+  const key = herald(['api-keys:create', tenant.id, '--org-id', orgId, '--mode', 'test', '--kind', 'secret', '--role', 'owner'], env);
+  t.is(await key.exited, 0, key.output());
+  t.regex(JSON.parse(key.output()).key, /^hk_test_/);
+
+  const bad = herald(['tenants:create', '--name', 'X', '--slug', 'Not A Slug!'], env);
+  t.is(await bad.exited, 1);
+  t.like(JSON.parse(bad.output()), { status: 400 });
+  const duplicate = herald(['tenants:create', '--name', 'Corner Shop'], env);
+  t.is(await duplicate.exited, 1);
+  t.like(JSON.parse(duplicate.output()), { status: 409 });
+});
+
+test('every bad setting is reported at once and the process exits non-zero', async (t) => {
+  const p = herald(['api'], { NODE_ENV: 'production', PORT: 'eighty', HERALD_RETRY_SCHEDULE: '5s,soon', HERALD_ADMIN_TOKEN: '', HERALD_JWT_SECRET: '', HERALD_ENCRYPTION_KEY: '' });
+  t.is(await p.exited, 78);
+  for (const key of ['PORT', 'HERALD_RETRY_SCHEDULE', 'HERALD_ADMIN_TOKEN', 'HERALD_JWT_SECRET', 'HERALD_ENCRYPTION_KEY']) {
+    t.true(p.output().includes(key), `${key} reported`);
+  }
+});
+
+test('SIGTERM twice (as npm sends it) stops accepting, finishes and exits 0', async (t) => {
+  const env = { DATABASE_URL: await freshDatabase(), PORT: '0', HERALD_WORKER_PORT: '0', ...secrets() };
+  const p = herald(['all'], env);
+  await p.waitFor(/API listening on http:\/\/localhost:(\d+)/);
+  const port = /API listening on http:\/\/localhost:(\d+)/.exec(p.output())![1];
+  t.is((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+  p.child.kill('SIGTERM');
+  p.child.kill('SIGTERM');
+  t.is(await p.exited, 0, p.output());
+  t.regex(p.output(), /"msg":"stopped"/);
+  await t.throwsAsync(fetch(`http://127.0.0.1:${port}/healthz`));
+});

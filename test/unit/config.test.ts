@@ -1,0 +1,57 @@
+import test from 'ava';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseDuration } from '../../src/config.ts';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'herald-config-'));
+
+test('durations accept ms, s, m, h, d and bare seconds', (t) => {
+  t.is(parseDuration('50ms'), 50);
+  t.is(parseDuration('5s'), 5000);
+  t.is(parseDuration('5m'), 300_000);
+  t.is(parseDuration('2h'), 7_200_000);
+  t.is(parseDuration('5d'), 432_000_000);
+  t.is(parseDuration('30'), 30_000);
+  t.is(parseDuration('soon'), undefined);
+  t.is(parseDuration('-5s'), undefined);
+});
+
+test('defaults follow DESIGN §5', (t) => {
+  const c = loadConfig({ HERALD_DATA_DIR: dataDir() });
+  t.is(c.port, 8080);
+  t.is(c.workerPort, 9090);
+  t.deepEqual(c.retryScheduleMs, [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+  t.is(c.disableAfterMs, 5 * 86_400_000);
+  t.is(c.databaseUrl, undefined);
+});
+
+test('development generates the secrets once and keeps them under the data dir', (t) => {
+  const dir = dataDir();
+  const first = loadConfig({ HERALD_DATA_DIR: dir });
+  const second = loadConfig({ HERALD_DATA_DIR: dir });
+  t.true(first.generatedSecrets);
+  t.is(first.adminToken, second.adminToken);
+  t.is(first.jwtSecret, second.jwtSecret);
+  t.is(first.encryptionKey.length, 32);
+  t.is(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8')).HERALD_ADMIN_TOKEN, first.adminToken);
+});
+
+test('production requires the secrets and reports every bad key at once', (t) => {
+  const err = t.throws(() => loadConfig({
+    NODE_ENV: 'production', PORT: '99999', HERALD_RETRY_SCHEDULE: '5s,later', HERALD_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/33',
+    LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x',
+  }), { instanceOf: ConfigError }) as ConfigError;
+  const keys = err.problems.map((p) => p.split(':')[0]).sort();
+  t.deepEqual(keys, ['DATABASE_URL', 'HERALD_ADMIN_TOKEN', 'HERALD_ALLOW_PRIVATE_NETWORKS', 'HERALD_ENCRYPTION_KEY', 'HERALD_JWT_SECRET', 'HERALD_RETRY_SCHEDULE', 'LOG_LEVEL', 'PORT']);
+});
+
+test('an encryption key must be 32 bytes of base64', (t) => {
+  const err = t.throws(() => loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_ENCRYPTION_KEY: 'c2hvcnQ=' }), { instanceOf: ConfigError });
+  t.regex(err!.message, /HERALD_ENCRYPTION_KEY/);
+});
+
+test('allow-listed networks parse as CIDRs', (t) => {
+  const c = loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8, ::1/128' });
+  t.deepEqual(c.allowPrivateNetworks.map((n) => n.text), ['127.0.0.0/8', '::1/128']);
+});
