@@ -2,12 +2,15 @@
 // through the same schemas and services as the HTTP routes.
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import { loadConfig } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import { HttpError } from '../errors.ts';
 import { presentApiKey } from '../http/presenters/apiKeys.ts';
 import { presentMembership, presentOrganization, presentTenant, presentUser } from '../http/presenters/tenants.ts';
 import { parseWith } from '../http/route.ts';
 import { NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser } from '../http/routes/admin.ts';
+import { NewDomain, presentDomain } from '../http/routes/domains.ts';
+import { addDomain, removeDomain } from '../services/domains.ts';
 import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, setTenantStatus } from '../services/tenants.ts';
 
 type Command = { usage: string; run(pool: Pool, args: string[]): Promise<unknown> };
@@ -73,6 +76,22 @@ export const COMMANDS: Record<string, Command> = {
       const { positionals, values } = flags(args, ['org-id', 'mode', 'kind', 'role', 'name']);
       const { row, key } = await createTenantKey(pool, one(positionals, 'tenant id'), parse(NewTenantKey, bodyOf(values)));
       return { ...presentApiKey(row), key };
+    },
+  },
+  'domains:add': {
+    usage: 'domains:add TENANT_ID --domain DOMAIN',
+    run: async (pool, args) => {
+      const { positionals, values } = flags(args, ['domain']);
+      const { domain } = parse(NewDomain, bodyOf(values));
+      return presentDomain(await addDomain(pool, one(positionals, 'tenant id'), domain, loadConfig().storefrontDomain));
+    },
+  },
+  'domains:remove': {
+    usage: 'domains:remove TENANT_ID --domain DOMAIN',
+    run: async (pool, args) => {
+      const { positionals, values } = flags(args, ['domain']);
+      const { domain } = parse(NewDomain, bodyOf(values));
+      return { ...presentDomain(await removeDomain(pool, one(positionals, 'tenant id'), domain)), deleted: true };
     },
   },
 };

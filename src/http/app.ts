@@ -2,17 +2,19 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { readFileSync } from 'node:fs';
+import { allowOrigin, mountPreflight } from './cors.ts';
 import { requestContext, jsonBody } from './middleware.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/apiKeys.ts';
 import { authRoutes } from './routes/auth.ts';
+import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mount, route, type Deps, type Route } from './route.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
-export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes];
+export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes];
 
 export function createApp(deps: Deps): Koa {
   const app = new Koa({ proxy: process.env.HERALD_TRUST_PROXY === '1' });
@@ -24,7 +26,9 @@ export function createApp(deps: Deps): Koa {
     handle: async () => ({ status: 200, body: document }),
   });
   mount(router, [...apiRoutes, docs], deps);
+  mountPreflight(router, apiRoutes);
   app.use(requestContext(deps.logger));
+  app.use(allowOrigin(apiRoutes));
   app.use(jsonBody);
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -60,6 +60,8 @@ export interface Route<B = unknown, Q = unknown, X extends Access = Access> {
   response: { status: number; schema?: z.ZodType; description?: string };
   /** Other statuses this route documents beside the common ones (400, 401, 403, 404, ...). */
   errors?: number[];
+  /** Browsers may call it from any origin (src/http/cors.ts); publishable-key routes are open anyway. */
+  cors?: boolean;
   handle(req: Request<B, Q, AuthFor<X>>): Promise<Outcome>;
 }
 

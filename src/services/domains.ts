@@ -1,0 +1,33 @@
+// Custom storefront domains, managed by the operator. A domain belongs to at most one tenant;
+// names under the storefront domain are refused because those hosts resolve by slug.
+import { deleteDomain, insertDomain, type DomainRow } from '../db/domains.ts';
+import type { Pool } from '../db/pool.ts';
+import { withTenant } from '../db/tenant.ts';
+import { conflict, notFound, unprocessable } from '../errors.ts';
+import { getTenant } from './tenants.ts';
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+// Domains arrive normalised (lowercase, no trailing dot) by the DomainName schema.
+
+export async function addDomain(pool: Pool, tenantId: string, domain: string, storefrontDomain: string): Promise<DomainRow> {
+  await getTenant(pool, tenantId);
+  if (domain === storefrontDomain || domain.endsWith(`.${storefrontDomain}`)) {
+    const detail = `names under ${storefrontDomain} are storefront subdomains (<slug>.${storefrontDomain}), not custom domains`;
+    throw unprocessable(detail, [{ pointer: '/domain', detail }]);
+  }
+  try {
+    return await withTenant(pool, { tenantId, mode: 'live' }, (tx) => insertDomain(tx, { tenantId, domain }));
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`domain "${domain}" is already registered`);
+    throw err;
+  }
+}
+
+/** 404 unless this tenant has the domain (another tenant's domain is not this tenant's). */
+export async function removeDomain(pool: Pool, tenantId: string, domain: string): Promise<DomainRow> {
+  await getTenant(pool, tenantId);
+  const removed = await withTenant(pool, { tenantId, mode: 'live' }, (tx) => deleteDomain(tx, domain));
+  if (!removed) throw notFound('this tenant has no such domain');
+  return removed;
+}

@@ -1,0 +1,109 @@
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { ADMIN_TOKEN, startApi, type TestApi } from '../helpers/api.ts';
+import { createTenant } from '../helpers/factories.ts';
+
+let api: TestApi;
+test.before(async () => { api = await startApi(); });
+test.after.always(async () => { await api?.close(); });
+
+const uniqueDomain = () => `shop-${randomBytes(4).toString('hex')}.example.com`;
+
+test('an operator registers a custom domain, normalised, and removes it', async (t) => {
+  const tenant = await createTenant(api);
+  const name = uniqueDomain();
+  const created = await api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain: `${name.toUpperCase()}.` });
+  t.is(created.status, 201);
+  t.like(created.body, { object: 'domain', domain: name, tenant_id: tenant.id });
+  const removed = await api.admin('DELETE', `/admin/v1/tenants/${tenant.id}/domains/${name.toUpperCase()}`);
+  t.is(removed.status, 204);
+  const again = await api.admin('DELETE', `/admin/v1/tenants/${tenant.id}/domains/${name}`);
+  t.is(again.status, 404);
+});
+
+test('a domain belongs to one tenant: a second registration, in any spelling, is a 409', async (t) => {
+  const [first, second] = [await createTenant(api), await createTenant(api)];
+  const name = uniqueDomain();
+  t.is((await api.admin('POST', `/admin/v1/tenants/${first.id}/domains`, { domain: name })).status, 201);
+  const taken = await api.admin('POST', `/admin/v1/tenants/${second.id}/domains`, { domain: `${name.toUpperCase()}.` });
+  t.is(taken.status, 409);
+  t.is(taken.headers.get('content-type'), 'application/problem+json');
+  t.is((await api.admin('POST', `/admin/v1/tenants/${first.id}/domains`, { domain: name })).status, 409);
+});
+
+test('another tenant cannot remove a domain it does not hold', async (t) => {
+  const [owner, other] = [await createTenant(api), await createTenant(api)];
+  const name = uniqueDomain();
+  await api.admin('POST', `/admin/v1/tenants/${owner.id}/domains`, { domain: name });
+  t.is((await api.admin('DELETE', `/admin/v1/tenants/${other.id}/domains/${name}`)).status, 404);
+  const { rows } = await api.db.owner.query('select tenant_id from domains where domain = $1', [name]);
+  t.deepEqual(rows, [{ tenant_id: owner.id }]);
+});
+
+test('domains must be host names: malformed ones are 400 naming the field', async (t) => {
+  const tenant = await createTenant(api);
+  for (const domain of ['localhost', '10.0.0.1', 'https://shop.example.com', 'shop.example.com:443', '*.example.com', 'shop..example.com', 'shop_1.example.com', '', 42]) {
+    const res = await api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain });
+    t.is(res.status, 400, String(domain));
+    t.is(res.body.errors?.[0]?.pointer, '/domain', String(domain));
+  }
+  t.is((await api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, {})).status, 400);
+  t.is((await api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain: uniqueDomain(), extra: 1 })).status, 400);
+  t.is((await api.admin('DELETE', `/admin/v1/tenants/${tenant.id}/domains/not_a_host`)).status, 400);
+});
+
+test('names under the storefront domain are refused: they resolve by slug', async (t) => {
+  const tenant = await createTenant(api);
+  for (const domain of ['shops.localhost', 'other.shops.localhost', 'www.other.shops.localhost']) {
+    const res = await api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain });
+    t.is(res.status, 422, domain);
+    t.is(res.body.errors?.[0]?.pointer, '/domain');
+  }
+});
+
+test('domains of an unknown tenant are 404, and the routes need the admin token', async (t) => {
+  t.is((await api.admin('POST', '/admin/v1/tenants/7c0a5a0e-7c8d-4a43-9a4b-0d4f3f0c6b11/domains', { domain: uniqueDomain() })).status, 404);
+  t.is((await api.admin('POST', '/admin/v1/tenants/not-a-uuid/domains', { domain: uniqueDomain() })).status, 404);
+  const tenant = await createTenant(api);
+  const { key } = await tenant.key({ role: 'owner' });
+  t.is((await api.request('POST', `/admin/v1/tenants/${tenant.id}/domains`, { token: key, body: { domain: uniqueDomain() } })).status, 401);
+});
+
+test('the app role sees only the current tenant\'s domains (row-level security)', async (t) => {
+  const [a, b] = [await createTenant(api), await createTenant(api)];
+  const [nameA, nameB] = [uniqueDomain(), uniqueDomain()];
+  await api.admin('POST', `/admin/v1/tenants/${a.id}/domains`, { domain: nameA });
+  await api.admin('POST', `/admin/v1/tenants/${b.id}/domains`, { domain: nameB });
+  const client = await api.db.app.connect();
+  try {
+    await client.query('begin');
+    await client.query("select set_config('app.tenant_id', $1, true), set_config('app.mode', 'live', true)", [a.id]);
+    const { rows } = await client.query('select domain from domains where domain = any($1)', [[nameA, nameB]]);
+    t.deepEqual(rows, [{ domain: nameA }]);
+    await client.query('rollback');
+  } finally {
+    client.release();
+  }
+});
+
+const run = promisify(execFile);
+
+test('the herald CLI adds and removes domains, printing JSON', async (t) => {
+  const tenant = await createTenant(api);
+  const name = uniqueDomain();
+  const { config } = api.deps;
+  const env = {
+    ...process.env, DATABASE_URL: api.db.url, HERALD_ADMIN_TOKEN: ADMIN_TOKEN, HERALD_JWT_SECRET: config.jwtSecret,
+    HERALD_ENCRYPTION_KEY: config.encryptionKey.toString('base64'), LOG_LEVEL: 'silent',
+  };
+  const herald = (...args: string[]) => run(process.execPath, ['workers/index.ts', ...args], { env });
+  const added = JSON.parse((await herald('domains:add', tenant.id, '--domain', `${name.toUpperCase()}.`)).stdout);
+  t.like(added, { object: 'domain', domain: name, tenant_id: tenant.id });
+  const removed = JSON.parse((await herald('domains:remove', tenant.id, '--domain', name)).stdout);
+  t.like(removed, { domain: name, deleted: true });
+  const failed = await herald('domains:remove', tenant.id, '--domain', name).catch((err) => err);
+  t.is(failed.code, 1);
+  t.like(JSON.parse(failed.stderr), { status: 404 });
+});
