@@ -36,3 +36,26 @@ export async function findEvent(tx: Tx, id: string): Promise<EventRow | undefine
   const { rows } = await tx.query(`select ${COLUMNS} from events where id = $1`, [id]);
   return rows[0];
 }
+
+export interface EventFilter {
+  limit: number;
+  startingAfter?: string;
+  /** An exact type, or a namespace wildcard such as `order.*`. */
+  type?: string;
+  createdGte?: Date;
+  createdLt?: Date;
+}
+
+export async function listEvents(tx: Tx, f: EventFilter): Promise<EventRow[]> {
+  const exact = f.type && !f.type.endsWith('.*') ? f.type : null;
+  const prefix = f.type?.endsWith('.*') ? f.type.slice(0, -1) : null;
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from events
+      where ($2::text is null or (created_at, id) < (select created_at, id from events where id = $2))
+        and ($3::text is null or type = $3) and ($4::text is null or starts_with(type, $4))
+        and ($5::timestamptz is null or created_at >= $5) and ($6::timestamptz is null or created_at < $6)
+      order by created_at desc, id desc limit $1`,
+    [f.limit, f.startingAfter ?? null, exact, prefix, f.createdGte ?? null, f.createdLt ?? null],
+  );
+  return rows;
+}

@@ -1,5 +1,6 @@
 // Every unit of work runs in a transaction that first pins the tenant and mode; row-level
 // security reads them back, so a query that forgets its tenant filter still sees only one tenant.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { isUuid } from '../ids.ts';
 import type { Pool, Tx } from './pool.ts';
 
@@ -13,8 +14,29 @@ export interface TenantScope {
 
 export async function withTenant<T>(pool: Pool, scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T> {
   if (!isUuid(scope.tenantId) || !MODES.includes(scope.mode)) throw new Error('withTenant: invalid tenant scope');
+  const joined = ambient.getStore();
+  if (joined?.open && joined.scope.tenantId === scope.tenantId && joined.scope.mode === scope.mode) return work(joined.tx);
   // Validated above, so the literals are safe; one round trip instead of three.
   return run(pool, `begin; select set_config('app.tenant_id', '${scope.tenantId}', true), set_config('app.mode', '${scope.mode}', true)`, work);
+}
+
+// A request guarded by an Idempotency-Key runs its handler inside the transaction that holds the
+// key's record, so the record and the work commit together; units for the same scope join it.
+interface Ambient {
+  scope: TenantScope;
+  tx: Tx;
+  open: boolean;
+}
+const ambient = new AsyncLocalStorage<Ambient>();
+
+/** Runs `work` so that every withTenant unit for `scope` inside it (until it returns) uses `tx`. */
+export async function joiningTransaction<T>(scope: TenantScope, tx: Tx, work: () => Promise<T>): Promise<T> {
+  const store: Ambient = { scope: { tenantId: scope.tenantId, mode: scope.mode }, tx, open: true };
+  try {
+    return await ambient.run(store, work);
+  } finally {
+    store.open = false; // background work started by the handler must not reuse a finished transaction
+  }
 }
 
 /** A transaction on global tables only (tenants, users, memberships): no tenant is set. */

@@ -9,6 +9,7 @@ import type { Pool } from '../db/pool.ts';
 import { forbidden, validationFailed, type FieldError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Auth, Role } from '../services/credentials.ts';
+import { idempotently } from '../services/idempotency.ts';
 import { authenticate, authenticateAdmin, requireAccess } from './auth.ts';
 
 /** What every route handler may use. Extended by later capabilities (queue, metrics, ...). */
@@ -126,7 +127,10 @@ export function mount(router: Router, routes: Route<any, any, any>[], deps: Deps
       }
       const body = r.body && !r.ownBodyValidation ? parseWith(r.body, rawBody ?? {}) : undefined;
       const parsedQuery = r.query ? parseWith(r.query, query, '/query') : undefined;
-      const outcome = await r.handle({ body, query: parsedQuery, params: ctx.params, auth, headers: ctx.headers, ctx, deps });
+      const handle = () => r.handle({ body, query: parsedQuery, params: ctx.params, auth, headers: ctx.headers, ctx, deps });
+      // Every tenant POST honours Idempotency-Key: the handler then runs inside the key's transaction.
+      const key = r.method === 'post' && auth ? ctx.get('idempotency-key') : '';
+      const outcome = key ? await idempotently(deps.pool, auth!, { key, method: ctx.method, path: ctx.path, body: rawBody }, handle) : await handle();
       ctx.status = outcome.status;
       for (const [k, v] of Object.entries(outcome.headers ?? {})) ctx.set(k, v);
       if (outcome.body !== undefined) ctx.body = outcome.body;

@@ -1,9 +1,11 @@
 // Recording events: every write calls recordEvent inside its own transaction, so the event (and
 // its outbox row) exists if and only if the change it describes committed.
-import { insertEventWithOutbox, type EventRow } from '../db/events.ts';
-import type { Tx } from '../db/pool.ts';
-import type { TenantScope } from '../db/tenant.ts';
-import { newId } from '../ids.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { findEvent, insertEventWithOutbox, listEvents as listEventRows, type EventFilter, type EventRow } from '../db/events.ts';
+import type { Pool, Tx } from '../db/pool.ts';
+import { withTenant, type TenantScope } from '../db/tenant.ts';
+import { notFound, payloadTooLarge, unprocessable } from '../errors.ts';
+import { isId, newId } from '../ids.ts';
 
 export async function recordEvent(
   tx: Tx,
@@ -26,4 +28,37 @@ export function eventEnvelope(e: EventRow) {
     data: e.data,
     ...(e.previous_attributes ? { previous_attributes: e.previous_attributes } : {}),
   };
+}
+
+/** `*.updated`: the resource as it is now, and the old values of the fields that changed. */
+export async function recordUpdate(
+  tx: Tx, scope: TenantScope, type: string, before: Record<string, unknown>, after: Record<string, unknown>,
+): Promise<EventRow> {
+  const previous = Object.fromEntries(Object.entries(before).filter(([key, value]) => !isDeepStrictEqual(value, after[key])));
+  return recordEvent(tx, scope, type, after, previous);
+}
+
+export const RESERVED_NAMESPACES = ['product', 'customer', 'coupon', 'order', 'endpoint', 'webhook'];
+export const MAX_CUSTOM_EVENT_BYTES = 64 * 1024;
+
+/** A custom event (`POST /v1/events`): any dotted type outside the built-in namespaces. */
+export async function createCustomEvent(pool: Pool, scope: TenantScope, input: { type: string; data: Record<string, unknown> }): Promise<EventRow> {
+  const namespace = input.type.split('.')[0];
+  if (RESERVED_NAMESPACES.includes(namespace)) {
+    throw unprocessable(`the ${namespace}.* namespace is reserved for Herald's own events`, [{ pointer: '/type', detail: `reserved namespace ${namespace}.*` }]);
+  }
+  const size = Buffer.byteLength(JSON.stringify(input.data));
+  if (size > MAX_CUSTOM_EVENT_BYTES) throw payloadTooLarge(`event data is ${size} bytes; at most ${MAX_CUSTOM_EVENT_BYTES} are allowed`);
+  return withTenant(pool, scope, (tx) => recordEvent(tx, scope, input.type, input.data));
+}
+
+export async function getEvent(pool: Pool, scope: TenantScope, id: string): Promise<EventRow> {
+  const event = isId('event', id) ? await withTenant(pool, scope, (tx) => findEvent(tx, id)) : undefined;
+  if (!event) throw notFound('no such event');
+  return event;
+}
+
+/** Newest first; returns up to limit + 1 rows (the extra one only says there is more). */
+export async function listEvents(pool: Pool, scope: TenantScope, filter: EventFilter): Promise<EventRow[]> {
+  return withTenant(pool, scope, (tx) => listEventRows(tx, { ...filter, limit: filter.limit + 1 }));
 }

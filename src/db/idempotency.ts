@@ -1,0 +1,48 @@
+// idempotency_keys: tenant-scoped; every function runs inside withTenant, in the transaction of
+// the work the key guards.
+import type { Tx } from './pool.ts';
+import type { TenantScope } from './tenant.ts';
+
+export interface IdempotencyRow {
+  key: string;
+  fingerprint: string;
+  status: number | null;
+  body: unknown;
+  created_at: Date;
+}
+
+const COLUMNS = 'key, fingerprint, status, body, created_at';
+export const KEEP_HOURS = 24;
+
+/**
+ * Claims the key for this transaction, or returns nothing when a live (unexpired) record exists.
+ * A concurrent claim of the same key waits here until the first transaction ends: it then sees
+ * the committed record, or claims the key itself if the first one rolled back.
+ */
+export async function claimIdempotencyKey(tx: Tx, scope: TenantScope, key: string, fingerprint: string): Promise<IdempotencyRow | undefined> {
+  const { rows } = await tx.query(
+    `insert into idempotency_keys as k (tenant_id, mode, key, fingerprint) values ($1::uuid, $2, $3, $4)
+     on conflict (tenant_id, mode, key) do update set fingerprint = excluded.fingerprint, status = null, body = null, created_at = now()
+       where k.created_at < now() - make_interval(hours => ${KEEP_HOURS})
+     returning ${COLUMNS}`,
+    [scope.tenantId, scope.mode, key, fingerprint],
+  );
+  return rows[0];
+}
+
+export async function findIdempotencyKey(tx: Tx, key: string): Promise<IdempotencyRow | undefined> {
+  const { rows } = await tx.query(`select ${COLUMNS} from idempotency_keys where key = $1`, [key]);
+  return rows[0];
+}
+
+export async function completeIdempotencyKey(tx: Tx, key: string, status: number, body: unknown): Promise<void> {
+  await tx.query('update idempotency_keys set status = $2::int, body = $3::jsonb where key = $1', [key, status, body === undefined ? null : JSON.stringify(body)]);
+}
+
+/** Drops this tenant's expired records (a few at a time, so no request pays for a big purge). */
+export async function purgeExpiredIdempotencyKeys(tx: Tx): Promise<void> {
+  await tx.query(
+    `delete from idempotency_keys where ctid = any(array(
+       select ctid from idempotency_keys where created_at < now() - make_interval(hours => ${KEEP_HOURS}) limit 100))`,
+  );
+}

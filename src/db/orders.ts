@@ -1,0 +1,114 @@
+// orders and their line items: tenant-scoped; every function runs inside withTenant.
+// An order is always read with its line items in the same statement.
+import type { Tx } from './pool.ts';
+import type { TenantScope } from './tenant.ts';
+import { columns } from './unnest.ts';
+
+export type OrderStatus = 'pending' | 'paid' | 'fulfilled' | 'cancelled';
+
+export interface LineItemRow {
+  id: string;
+  variant_id: string;
+  product_id: string;
+  sku: string;
+  name: string;
+  unit_price: number;
+  quantity: number;
+  amount: number;
+}
+
+export interface OrderRow {
+  tenant_id: string;
+  id: string;
+  mode: TenantScope['mode'];
+  status: OrderStatus;
+  customer_id: string | null;
+  coupon_id: string | null;
+  coupon_code: string | null;
+  currency: string;
+  subtotal: number;
+  discount: number;
+  total: number;
+  metadata: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+  paid_at: Date | null;
+  fulfilled_at: Date | null;
+  cancelled_at: Date | null;
+  line_items: LineItemRow[];
+}
+
+export type NewOrder = Pick<OrderRow, 'id' | 'customer_id' | 'coupon_id' | 'coupon_code' | 'currency' | 'subtotal' | 'discount' | 'total' | 'metadata'>;
+export type NewLineItem = Omit<LineItemRow, 'amount'> & { position: number };
+
+const ORDER_COLUMNS = `o.tenant_id, o.id, o.mode, o.status, o.customer_id, o.coupon_id, o.coupon_code, o.currency, o.subtotal,
+  o.discount, o.total, o.metadata, o.created_at, o.updated_at, o.paid_at, o.fulfilled_at, o.cancelled_at`;
+const LINE_ITEM_JSON = `json_build_object('id', li.id, 'variant_id', li.variant_id, 'product_id', li.product_id, 'sku', li.sku,
+  'name', li.name, 'unit_price', li.unit_price, 'quantity', li.quantity, 'amount', li.amount)`;
+const WITH_LINE_ITEMS = `${ORDER_COLUMNS},
+  coalesce((select json_agg(${LINE_ITEM_JSON} order by li.position)
+              from order_line_items li where li.tenant_id = o.tenant_id and li.order_id = o.id), '[]') as line_items`;
+
+/** Inserts the order and its line items in one statement (line item amounts computed by Postgres). */
+export async function insertOrder(tx: Tx, scope: TenantScope, order: NewOrder, items: NewLineItem[]): Promise<OrderRow> {
+  const { rows } = await tx.query(
+    `with o as (
+       insert into orders (tenant_id, mode, id, customer_id, coupon_id, coupon_code, currency, subtotal, discount, total, metadata)
+       values ($1::uuid, $2, $3, $4, $5, $6, $7, $8::bigint, $9::bigint, $10::bigint, $11::jsonb)
+       returning *
+     ), li as (
+       insert into order_line_items (tenant_id, mode, order_id, id, position, variant_id, product_id, sku, name, unit_price, quantity, amount)
+       select $1::uuid, $2, $3, u.*, u.unit_price * u.quantity
+         from unnest($12::text[], $13::int[], $14::text[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::int[])
+              as u (id, position, variant_id, product_id, sku, name, unit_price, quantity)
+       returning *
+     )
+     select ${ORDER_COLUMNS}, (select json_agg(${LINE_ITEM_JSON} order by li.position) from li) as line_items from o`,
+    [
+      scope.tenantId, scope.mode, order.id, order.customer_id, order.coupon_id, order.coupon_code, order.currency,
+      order.subtotal, order.discount, order.total, JSON.stringify(order.metadata),
+      ...columns(items, ['id', 'position', 'variant_id', 'product_id', 'sku', 'name', 'unit_price', 'quantity']),
+    ],
+  );
+  return rows[0];
+}
+
+export async function findOrder(tx: Tx, id: string): Promise<OrderRow | undefined> {
+  const { rows } = await tx.query(`select ${WITH_LINE_ITEMS} from orders o where o.id = $1`, [id]);
+  return rows[0];
+}
+
+export async function listOrders(tx: Tx, page: { limit: number; startingAfter?: string; status?: OrderStatus; customerId?: string }): Promise<OrderRow[]> {
+  const { rows } = await tx.query(
+    `select ${WITH_LINE_ITEMS} from orders o
+      where ($2::text is null or (o.created_at, o.id) < (select created_at, id from orders where id = $2))
+        and ($3::text is null or o.status = $3) and ($4::text is null or o.customer_id = $4)
+      order by o.created_at desc, o.id desc limit $1`,
+    [page.limit, page.startingAfter ?? null, page.status ?? null, page.customerId ?? null],
+  );
+  return rows;
+}
+
+export async function updateOrderMetadata(tx: Tx, id: string, metadata: Record<string, string>): Promise<OrderRow | undefined> {
+  const { rows } = await tx.query(
+    `with o as (update orders set metadata = $2::jsonb, updated_at = clock_timestamp() where id = $1 returning *)
+     select ${WITH_LINE_ITEMS} from o`,
+    [id, JSON.stringify(metadata)],
+  );
+  return rows[0];
+}
+
+const STATUS_TIMESTAMP = { paid: 'paid_at', fulfilled: 'fulfilled_at', cancelled: 'cancelled_at' } as const;
+
+/** Moves the order to `to` only from one of `from` (a conditional update: concurrent moves serialise on the row). */
+export async function transitionOrder(tx: Tx, id: string, from: OrderStatus[], to: keyof typeof STATUS_TIMESTAMP): Promise<OrderRow | undefined> {
+  const { rows } = await tx.query(
+    `with o as (
+       update orders set status = $2, ${STATUS_TIMESTAMP[to]} = clock_timestamp(), updated_at = clock_timestamp()
+        where id = $1 and status = any($3::text[]) returning *
+     )
+     select ${WITH_LINE_ITEMS} from o`,
+    [id, to, from],
+  );
+  return rows[0];
+}

@@ -1,0 +1,162 @@
+// products and their variants: tenant-scoped; every function runs inside withTenant.
+// Reads skip soft-deleted rows; a product is read with its live variants in one statement.
+import type { Tx } from './pool.ts';
+import type { TenantScope } from './tenant.ts';
+import { columns } from './unnest.ts';
+
+export interface VariantRow {
+  id: string;
+  sku: string;
+  price: number;
+  currency: string;
+  inventory_quantity: number;
+}
+
+export interface ProductRow {
+  tenant_id: string;
+  id: string;
+  mode: TenantScope['mode'];
+  name: string;
+  description: string | null;
+  active: boolean;
+  metadata: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+  variants: VariantRow[];
+}
+
+export interface ProductFields {
+  name: string;
+  description: string | null;
+  active: boolean;
+  metadata: Record<string, string>;
+}
+
+export interface VariantFields {
+  sku: string;
+  price: number;
+  currency: string;
+  inventory_quantity: number;
+}
+
+const PRODUCT_COLUMNS = 'p.tenant_id, p.id, p.mode, p.name, p.description, p.active, p.metadata, p.created_at, p.updated_at';
+const VARIANT_COLUMNS = 'id, sku, price, currency, inventory_quantity';
+const SELECT_PRODUCT = `select ${PRODUCT_COLUMNS},
+  coalesce((select json_agg(json_build_object('id', v.id, 'sku', v.sku, 'price', v.price, 'currency', v.currency,
+                                              'inventory_quantity', v.inventory_quantity) order by v.position)
+              from variants v
+             where v.tenant_id = p.tenant_id and v.product_id = p.id and v.deleted_at is null), '[]') as variants
+  from products p`;
+
+export async function insertProduct(tx: Tx, scope: TenantScope, id: string, p: ProductFields): Promise<Omit<ProductRow, 'variants'>> {
+  const { rows } = await tx.query(
+    `insert into products as p (tenant_id, id, mode, name, description, active, metadata)
+     values ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb) returning ${PRODUCT_COLUMNS}`,
+    [scope.tenantId, id, scope.mode, p.name, p.description, p.active, JSON.stringify(p.metadata)],
+  );
+  return rows[0];
+}
+
+/** Inserts variants in one statement; `position` keeps the order they were given in. */
+export async function insertVariants(
+  tx: Tx, scope: TenantScope, productId: string, variants: (VariantFields & { id: string; position: number })[],
+): Promise<VariantRow[]> {
+  const { rows } = await tx.query(
+    `insert into variants (tenant_id, mode, product_id, id, position, sku, price, currency, inventory_quantity)
+     select $1::uuid, $2, $3, * from unnest($4::text[], $5::int[], $6::text[], $7::bigint[], $8::text[], $9::int[])
+     returning ${VARIANT_COLUMNS}`,
+    [scope.tenantId, scope.mode, productId, ...columns(variants, ['id', 'position', 'sku', 'price', 'currency', 'inventory_quantity'])],
+  );
+  return rows;
+}
+
+export async function updateVariants(tx: Tx, productId: string, variants: (VariantFields & { id: string; position: number })[]): Promise<void> {
+  await tx.query(
+    `update variants v set position = u.position, sku = u.sku, price = u.price, currency = u.currency, inventory_quantity = u.inventory_quantity
+       from unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::int[]) as u (id, position, sku, price, currency, inventory_quantity)
+      where v.id = u.id and v.product_id = $1 and v.deleted_at is null`,
+    [productId, ...columns(variants, ['id', 'position', 'sku', 'price', 'currency', 'inventory_quantity'])],
+  );
+}
+
+/** Soft-deletes the product's variants not in `keep` (all of them when `keep` is empty). */
+export async function deleteVariantsExcept(tx: Tx, productId: string, keep: string[]): Promise<void> {
+  await tx.query(
+    `update variants set deleted_at = clock_timestamp()
+      where product_id = $1 and deleted_at is null and not (id = any($2::text[]))`,
+    [productId, keep],
+  );
+}
+
+export async function findProduct(tx: Tx, id: string, options: { activeOnly?: boolean; forUpdate?: boolean } = {}): Promise<ProductRow | undefined> {
+  const { rows } = await tx.query(
+    `${SELECT_PRODUCT} where p.id = $1 and p.deleted_at is null and (not $2::boolean or p.active)${options.forUpdate ? ' for update of p' : ''}`,
+    [id, options.activeOnly ?? false],
+  );
+  return rows[0];
+}
+
+export async function listProducts(tx: Tx, page: { limit: number; startingAfter?: string; activeOnly?: boolean }): Promise<ProductRow[]> {
+  const { rows } = await tx.query(
+    `${SELECT_PRODUCT}
+      where p.deleted_at is null and (not $3::boolean or p.active)
+        and ($2::text is null or (p.created_at, p.id) < (select created_at, id from products where id = $2))
+      order by p.created_at desc, p.id desc limit $1`,
+    [page.limit, page.startingAfter ?? null, page.activeOnly ?? false],
+  );
+  return rows;
+}
+
+export async function updateProduct(tx: Tx, id: string, p: ProductFields): Promise<void> {
+  await tx.query(
+    `update products set name = $2, description = $3, active = $4, metadata = $5::jsonb, updated_at = clock_timestamp()
+      where id = $1 and deleted_at is null`,
+    [id, p.name, p.description, p.active, JSON.stringify(p.metadata)],
+  );
+}
+
+export async function softDeleteProduct(tx: Tx, id: string): Promise<void> {
+  await tx.query('update products set deleted_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+}
+
+/** Variants an order may buy: live (not deleted) variants of live products, with the product's name and state. */
+export interface SellableVariant extends VariantRow {
+  product_id: string;
+  product_name: string;
+  product_active: boolean;
+}
+
+export async function findSellableVariants(tx: Tx, ids: string[]): Promise<SellableVariant[]> {
+  const { rows } = await tx.query(
+    `select v.id, v.sku, v.price, v.currency, v.inventory_quantity, v.product_id, p.name as product_name, p.active as product_active
+       from variants v join products p on p.tenant_id = v.tenant_id and p.id = v.product_id
+      where v.id = any($1::text[]) and v.deleted_at is null and p.deleted_at is null`,
+    [ids],
+  );
+  return rows;
+}
+
+/**
+ * Moves an order's quantities out of stock (sign -1) or back in (+1), locking the variants in id
+ * order so concurrent orders cannot deadlock, and never below zero. Variants deleted since are
+ * skipped. Returns how many variants moved out of how many the order has: when taking stock,
+ * fewer means not enough was left and the caller must roll back.
+ */
+export async function moveInventory(tx: Tx, orderId: string, sign: -1 | 1): Promise<{ moved: number; wanted: number }> {
+  const { rows } = await tx.query(
+    `with wanted as (
+       select variant_id, sum(quantity) as quantity from order_line_items where order_id = $1 group by variant_id
+     ), locked as (
+       select v.id from variants v join wanted w on w.variant_id = v.id order by v.id for update of v
+     ), moved as (
+       update variants v set inventory_quantity = v.inventory_quantity + $2::int * w.quantity
+         from wanted w, locked l
+        where v.id = w.variant_id and l.id = v.id and v.deleted_at is null
+          and v.inventory_quantity + $2::int * w.quantity >= 0
+       returning v.id
+     )
+     select (select count(*) from moved) as moved, (select count(*) from wanted) as wanted`,
+    [orderId, sign],
+  );
+  return rows[0];
+}

@@ -1,0 +1,31 @@
+import { createCustomEvent, eventEnvelope, getEvent, listEvents } from '../../services/events.ts';
+import { Event } from '../presenters/events.ts';
+import { listOf, toPage } from '../schemas/common.ts';
+import { EventListQuery, NewEvent } from '../schemas/events.ts';
+import { route } from '../route.ts';
+
+const tag = 'events';
+
+export const eventRoutes = [
+  route({
+    method: 'get', path: '/v1/events', summary: 'List events, newest first', tag, access: { role: 'viewer' }, query: EventListQuery,
+    response: { status: 200, schema: listOf(Event) },
+    handle: async ({ query, auth, deps }) => {
+      const rows = await listEvents(deps.pool, auth, {
+        limit: query.limit, startingAfter: query.starting_after, type: query.type,
+        createdGte: query.created_gte ? new Date(query.created_gte) : undefined, createdLt: query.created_lt ? new Date(query.created_lt) : undefined,
+      });
+      return { status: 200, body: toPage(rows, query.limit, eventEnvelope) };
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/events/:id', summary: 'Retrieve an event (the body its webhooks carry)', tag, access: { role: 'viewer' },
+    response: { status: 200, schema: Event },
+    handle: async ({ params, auth, deps }) => ({ status: 200, body: eventEnvelope(await getEvent(deps.pool, auth, params.id)) }),
+  }),
+  route({
+    method: 'post', path: '/v1/events', summary: 'Record a custom event (delivered like any other)', tag, access: { role: 'developer' }, body: NewEvent,
+    response: { status: 201, schema: Event }, errors: [422],
+    handle: async ({ body, auth, deps }) => ({ status: 201, body: eventEnvelope(await createCustomEvent(deps.pool, auth, body)) }),
+  }),
+];

@@ -1,0 +1,36 @@
+// Input fields shared by the commerce resources.
+import { z } from 'zod';
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+export const Currency = z.string()
+  .regex(/^[A-Za-z]{3}$/, 'a three-letter ISO 4217 code')
+  .refine((c) => CURRENCIES.has(c.toUpperCase()), 'not an ISO 4217 currency code')
+  .transform((c) => c.toUpperCase())
+  .describe('ISO 4217 code, e.g. USD (any case; stored upper case)');
+
+export const Country = z.string()
+  .regex(/^[A-Za-z]{2}$/, 'a two-letter ISO 3166-1 code')
+  .refine((c) => c.toUpperCase() !== 'ZZ' && regionNames.of(c.toUpperCase()) !== c.toUpperCase(), 'not an ISO 3166-1 country code')
+  .transform((c) => c.toUpperCase())
+  .describe('ISO 3166-1 alpha-2, e.g. DE');
+
+export const MAX_AMOUNT = 99_999_999;
+export const Amount = z.number().int().min(0).max(MAX_AMOUNT).describe('Integer in minor units of the currency (cents for USD)');
+
+const MetadataKey = z.string().min(1).max(40);
+const MAX_METADATA_KEYS = 50;
+const fewKeys = (m: Record<string, unknown> | null) => !m || Object.keys(m).length <= MAX_METADATA_KEYS;
+
+export const Metadata = z.record(MetadataKey, z.string().max(500))
+  .refine(fewKeys, `at most ${MAX_METADATA_KEYS} keys`)
+  .describe('Up to 50 string values under keys of at most 40 characters');
+
+export const MetadataPatch = z.record(MetadataKey, z.string().max(500).nullable())
+  .nullable()
+  .refine(fewKeys, `at most ${MAX_METADATA_KEYS} keys`)
+  .describe('Merged into the current metadata: a null value removes its key, null removes all');
+
+/** A resource id in a path or body: at most 64 characters (the real shape is checked by the service). */
+export const ResourceId = z.string().min(1).max(64);

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { ListQuery, Timestamp } from './common.ts';
+
+const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+export const NewEvent = z.strictObject({
+  type: z.string().max(100).regex(EVENT_TYPE, 'dotted lowercase segments, e.g. invoice.sent')
+    .describe('Custom type; the product. customer. coupon. order. endpoint. webhook. namespaces are reserved'),
+  data: z.record(z.string(), z.unknown()).describe('Any JSON object, at most 64 KiB'),
+});
+
+export const EventListQuery = ListQuery.extend({
+  type: z.string().max(100).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$/, 'an event type, or a namespace wildcard such as order.*').optional(),
+  created_gte: Timestamp.optional(),
+  created_lt: Timestamp.optional(),
+});

@@ -1,0 +1,70 @@
+// Idempotency-Key on POST (DESIGN §4): scoped to (tenant, mode, key), fingerprinted by method,
+// path and body, kept 24 h. The key's record is claimed and completed in the same transaction as
+// the work, so it holds an answer if and only if the work committed. A request that fails (any
+// thrown error) rolls back its claim too: nothing happened, so the key may be retried.
+import { createHash } from 'node:crypto';
+import type { Pool } from '../db/pool.ts';
+import {
+  claimIdempotencyKey, completeIdempotencyKey, findIdempotencyKey, purgeExpiredIdempotencyKeys,
+} from '../db/idempotency.ts';
+import { joiningTransaction, withTenant, type TenantScope } from '../db/tenant.ts';
+import { badRequest, conflict, unprocessable } from '../errors.ts';
+
+export interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface KeyedRequest {
+  key: string;
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+/** How long a request waits for another in-flight request with its key before a 409. */
+const WAIT_FOR_IN_FLIGHT = '10s';
+/** Expired records are purged by the requests themselves, a few at a time, now and then. */
+const PURGE_CHANCE = 0.01;
+
+export async function idempotently(pool: Pool, scope: TenantScope, request: KeyedRequest, work: () => Promise<Answer>): Promise<Answer> {
+  if (!KEY_SHAPE.test(request.key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
+  const fingerprint = fingerprintOf(request);
+  return withTenant(pool, scope, async (tx) => {
+    await tx.query(`select set_config('lock_timeout', '${WAIT_FOR_IN_FLIGHT}', true)`);
+    const claimed = await claimIdempotencyKey(tx, scope, request.key, fingerprint).catch((err) => {
+      if ((err as { code?: string }).code === '55P03') throw conflict('a request with this Idempotency-Key is still in progress');
+      throw err;
+    });
+    await tx.query(`select set_config('lock_timeout', '0', true)`);
+    if (!claimed) return replay(await findIdempotencyKey(tx, request.key), fingerprint);
+    if (Math.random() < PURGE_CHANCE) await purgeExpiredIdempotencyKeys(tx);
+    const answer = await joiningTransaction(scope, tx, work);
+    await completeIdempotencyKey(tx, request.key, answer.status, answer.body);
+    return answer;
+  });
+}
+
+function replay(record: Awaited<ReturnType<typeof findIdempotencyKey>>, fingerprint: string): Answer {
+  // The claim waited for any other transaction holding the key, so a record seen here is committed.
+  if (!record || record.status === null) throw conflict('a request with this Idempotency-Key is still in progress');
+  if (record.fingerprint !== fingerprint) {
+    throw unprocessable('this Idempotency-Key was used with a different request (method, path or body)');
+  }
+  return { status: record.status, body: record.body ?? undefined, headers: { 'idempotent-replayed': 'true' } };
+}
+
+/** Method, path and body; the body canonically (keys sorted), so key order does not matter. */
+export function fingerprintOf(request: KeyedRequest): string {
+  return createHash('sha256').update(`${request.method.toUpperCase()} ${request.path}\n${canonicalJson(request.body ?? null)}`).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

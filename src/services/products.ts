@@ -1,0 +1,105 @@
+// Products and their variants. Every write records its event in the same transaction.
+// Deleting is soft: the product leaves every read and its SKUs are freed, while orders keep
+// their line items (which snapshot sku, name and price).
+import type { Pool, Tx } from '../db/pool.ts';
+import {
+  deleteVariantsExcept, findProduct, insertProduct, insertVariants, listProducts as listProductRows, softDeleteProduct,
+  updateProduct as updateProductRow, updateVariants, type ProductRow, type VariantFields,
+} from '../db/products.ts';
+import { withTenant, type TenantScope } from '../db/tenant.ts';
+import { notFound, unprocessable } from '../errors.ts';
+import { presentProduct } from '../http/presenters/products.ts';
+import { isId, newId } from '../ids.ts';
+import { recordEvent, recordUpdate } from './events.ts';
+import { duplicateAs, mergeMetadata, patched, type Metadata, type MetadataPatch } from './resources.ts';
+
+export interface NewProduct {
+  name: string;
+  description?: string | null;
+  active?: boolean;
+  metadata?: Metadata;
+  variants: VariantFields[];
+}
+
+export interface ProductPatch {
+  name?: string;
+  description?: string | null;
+  active?: boolean;
+  metadata?: MetadataPatch;
+  variants?: (VariantFields & { id?: string })[];
+}
+
+const duplicateSku = duplicateAs({ variants_sku: 'a variant with this sku already exists' });
+
+export async function createProduct(pool: Pool, scope: TenantScope, input: NewProduct): Promise<ProductRow> {
+  return withTenant(pool, scope, async (tx) => {
+    const product = await insertProduct(tx, scope, newId('product'), {
+      name: input.name, description: input.description ?? null, active: input.active ?? true, metadata: input.metadata ?? {},
+    });
+    const variants = await insertVariants(tx, scope, product.id, input.variants.map((v, position) => ({ ...v, id: newId('variant'), position })));
+    const row = { ...product, variants };
+    await recordEvent(tx, scope, 'product.created', presentProduct(row));
+    return row;
+  }).catch(duplicateSku);
+}
+
+/** Newest first; returns up to limit + 1 rows (the extra one only says there is more). */
+export async function listProducts(pool: Pool, scope: TenantScope, page: { limit: number; startingAfter?: string; activeOnly?: boolean }): Promise<ProductRow[]> {
+  return withTenant(pool, scope, (tx) => listProductRows(tx, { ...page, limit: page.limit + 1 }));
+}
+
+/** A missing, deleted, other tenant's or other mode's product (or an inactive one with activeOnly) is not found. */
+export async function getProduct(pool: Pool, scope: TenantScope, id: string, options: { activeOnly?: boolean } = {}): Promise<ProductRow> {
+  const product = isId('product', id) ? await withTenant(pool, scope, (tx) => findProduct(tx, id, options)) : undefined;
+  if (!product) throw notFound('no such product');
+  return product;
+}
+
+/** A JSON merge patch; `variants` replaces the list (ids keep existing variants, the rest are deleted). */
+export async function updateProduct(pool: Pool, scope: TenantScope, id: string, patch: ProductPatch): Promise<ProductRow> {
+  if (!isId('product', id)) throw notFound('no such product');
+  return withTenant(pool, scope, async (tx) => {
+    const before = await findProduct(tx, id, { forUpdate: true });
+    if (!before) throw notFound('no such product');
+    await updateProductRow(tx, id, {
+      name: patched(patch.name, before.name),
+      description: patched(patch.description, before.description),
+      active: patched(patch.active, before.active),
+      metadata: mergeMetadata(before.metadata, patch.metadata),
+    });
+    if (patch.variants) await replaceVariants(tx, scope, before, patch.variants);
+    const after = (await findProduct(tx, id))!;
+    await recordUpdate(tx, scope, 'product.updated', presentProduct(before), presentProduct(after));
+    return after;
+  }).catch(duplicateSku);
+}
+
+async function replaceVariants(tx: Tx, scope: TenantScope, product: ProductRow, variants: NonNullable<ProductPatch['variants']>): Promise<void> {
+  const existing = new Set(product.variants.map((v) => v.id));
+  const seen = new Set<string>();
+  variants.forEach((v, i) => {
+    if (v.id === undefined) return;
+    if (!existing.has(v.id) || seen.has(v.id)) {
+      throw unprocessable('a variant id must name one of this product\'s variants, once', [{ pointer: `/variants/${i}/id`, detail: 'not a variant of this product' }]);
+    }
+    seen.add(v.id);
+  });
+  const positioned = variants.map((v, position) => ({ ...v, position }));
+  const kept = positioned.filter((v): v is typeof v & { id: string } => v.id !== undefined);
+  // Delete first, so a sku moving from a removed variant to a new one is free again.
+  await deleteVariantsExcept(tx, product.id, kept.map((v) => v.id));
+  if (kept.length) await updateVariants(tx, product.id, kept);
+  const added = positioned.filter((v) => v.id === undefined).map((v) => ({ ...v, id: newId('variant') }));
+  if (added.length) await insertVariants(tx, scope, product.id, added);
+}
+
+export async function deleteProduct(pool: Pool, scope: TenantScope, id: string): Promise<void> {
+  if (!isId('product', id)) throw notFound('no such product');
+  await withTenant(pool, scope, async (tx) => {
+    const product = await findProduct(tx, id, { forUpdate: true });
+    if (!product) throw notFound('no such product');
+    await deleteVariantsExcept(tx, id, []);
+    await softDeleteProduct(tx, id);
+    await recordEvent(tx, scope, 'product.deleted', presentProduct(product));
+  });
+}

@@ -1,0 +1,32 @@
+// Rules shared by the commerce resources: metadata merge patches and duplicate unique values.
+import { conflict } from '../errors.ts';
+
+export type Metadata = Record<string, string>;
+export type MetadataPatch = Record<string, string | null> | null;
+
+/** RFC 7386 on the metadata map: a null value removes its key, a null map removes every key. */
+export function mergeMetadata(current: Metadata, patch: MetadataPatch | undefined): Metadata {
+  if (patch === undefined) return current;
+  if (patch === null) return {};
+  const merged: Metadata = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+/** A merge-patched scalar: absent keeps the current value, null clears it. */
+export const patched = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
+
+/**
+ * Turns a unique violation of one of `constraints` (index name → what is duplicated) into a 409;
+ * anything else is rethrown as it is. Postgres's own detail names the tenant, so it never leaves.
+ */
+export function duplicateAs(constraints: Record<string, string>) {
+  return (err: unknown): never => {
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === '23505' && e.constraint && constraints[e.constraint]) throw conflict(constraints[e.constraint]);
+    throw err;
+  };
+}
