@@ -1,0 +1,58 @@
+// Public storefront reads (DESIGN §4): no credential, the shop comes from the Host header. Open to
+// browsers (CORS), cacheable by browsers and CDNs for a minute, and rate-limited per client address.
+import { createHash } from 'node:crypto';
+import type { Context } from 'koa';
+import { shopProduct, shopProducts, shopScope, type ShopScope } from '../../services/storefront.ts';
+import { presentProduct, Product } from '../presenters/products.ts';
+import { requestHost, shopHost } from '../host.ts';
+import { RateLimiter } from '../rateLimit.ts';
+import { listOf, ListQuery, toPage } from '../schemas/common.ts';
+import { route, type Deps, type Outcome } from '../route.ts';
+
+// Generous for browsing (a page may fetch a list and several products), tight for scrapers.
+// Counted before the host lookup, so a flood of unknown hosts costs no database work.
+const byAddress = new RateLimiter(300, 60_000);
+
+async function shopFor(ctx: Context, deps: Deps): Promise<ShopScope> {
+  byAddress.hit(ctx.ip);
+  const host = requestHost({ rawHeaders: ctx.req.rawHeaders, trustProxy: ctx.app.proxy, target: ctx.req.url ?? '' });
+  const scope = await shopScope(deps.pool, shopHost(host, deps.config.storefrontDomain));
+  ctx.state.tenantId = scope.tenantId;
+  return scope;
+}
+
+/** 200 with a strong ETag of the body, or 304 when the client already holds that body. */
+function cacheable(ctx: Context, body: unknown): Outcome {
+  const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url')}"`;
+  const headers = { etag, 'cache-control': 'public, max-age=60' };
+  return matchesIfNoneMatch(ctx.get('if-none-match'), etag) ? { status: 304, headers } : { status: 200, body, headers };
+}
+
+/** RFC 9110 §13.1.2: `*` or a list of tags, compared weakly (a W/ prefix is ignored). */
+function matchesIfNoneMatch(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+const tag = 'storefront';
+const cached = 'ETag and Cache-Control: public, max-age=60; If-None-Match with the current ETag answers 304 without a body';
+
+export const storefrontRoutes = [
+  route({
+    method: 'get', path: '/storefront/v1/products', summary: 'List the shop\'s active products (shop from the Host header)', tag, access: 'public', cors: true,
+    query: ListQuery, response: { status: 200, schema: listOf(Product), description: cached }, errors: [404, 429],
+    handle: async ({ query, ctx, deps }) => {
+      const scope = await shopFor(ctx, deps);
+      const rows = await shopProducts(deps.pool, scope, { limit: query.limit, startingAfter: query.starting_after });
+      return cacheable(ctx, toPage(rows, query.limit, presentProduct));
+    },
+  }),
+  route({
+    method: 'get', path: '/storefront/v1/products/:id', summary: 'Retrieve one of the shop\'s active products', tag, access: 'public', cors: true,
+    response: { status: 200, schema: Product, description: cached }, errors: [429],
+    handle: async ({ params, ctx, deps }) => {
+      const scope = await shopFor(ctx, deps);
+      return cacheable(ctx, presentProduct(await shopProduct(deps.pool, scope, params.id)));
+    },
+  }),
+];
