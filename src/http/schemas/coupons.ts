@@ -9,7 +9,11 @@ const Window = {
   metadata: Metadata.optional(),
 };
 
-const before = (from?: string | null, until?: string | null) => !from || !until || Date.parse(until) > Date.parse(from);
+function orderedWindow(c: { valid_from?: string | null; valid_until?: string | null }, ctx: z.RefinementCtx) {
+  if (c.valid_from && c.valid_until && Date.parse(c.valid_until) <= Date.parse(c.valid_from)) {
+    ctx.addIssue({ code: 'custom', path: ['valid_until'], message: 'must be after valid_from' });
+  }
+}
 
 export const NewCoupon = z.strictObject({
   code: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, - and _, at most 100').describe('Unique per mode, matched case-insensitively'),
@@ -23,8 +27,8 @@ export const NewCoupon = z.strictObject({
   }
   if (c.amount_off !== undefined && c.currency === undefined) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'required with amount_off' });
   if (c.percent_off !== undefined && c.currency !== undefined) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'only with amount_off' });
-  if (!before(c.valid_from, c.valid_until)) ctx.addIssue({ code: 'custom', path: ['valid_until'], message: 'must be after valid_from' });
+  orderedWindow(c, ctx);
 });
 
 /** The discount itself is fixed once created (orders already carry it); its terms may change. */
-export const CouponPatch = z.strictObject({ ...Window, metadata: MetadataPatch.optional() });
+export const CouponPatch = z.strictObject({ ...Window, metadata: MetadataPatch.optional() }).superRefine(orderedWindow);

@@ -1,0 +1,67 @@
+import test from 'ava';
+import { startApi, type TestApi } from '../helpers/api.ts';
+import { createCustomer, eventsOf, unique } from '../helpers/commerce.ts';
+import { tenantWithKey } from '../helpers/factories.ts';
+
+let api: TestApi;
+test.before(async () => { api = await startApi(); });
+test.after.always(async () => { await api?.close(); });
+
+const address = { line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'us' };
+
+test('a customer is created with addresses, read back, and recorded as customer.created', async (t) => {
+  const { key } = await tenantWithKey(api);
+  const email = `${unique('ada')}@example.com`;
+  const res = await api.request('POST', '/v1/customers', { token: key, body: { email, name: 'Ada', addresses: [address] } });
+  t.is(res.status, 201);
+  t.like(res.body, { object: 'customer', email, name: 'Ada', metadata: {} });
+  t.like(res.body.addresses[0], { line1: '1 Main St', line2: null, city: 'Springfield', state: null, postal_code: '12345', country: 'US' });
+  t.regex(res.body.addresses[0].id, /^addr_/);
+  t.deepEqual((await api.request('GET', `/v1/customers/${res.body.id}`, { token: key })).body, res.body);
+  t.deepEqual((await eventsOf(api, key, 'customer.created'))[0].data, res.body);
+});
+
+test('email is unique per tenant and mode, ignoring case, and freed by delete', async (t) => {
+  const { tenant, key } = await tenantWithKey(api);
+  const email = `${unique('grace')}@example.com`;
+  const first = await createCustomer(api, key, { email });
+  const again = await api.request('POST', '/v1/customers', { token: key, body: { email: email.toUpperCase() } });
+  t.is(again.status, 409);
+  t.is(again.body.detail, 'a customer with this email already exists');
+  const { key: testKey } = await tenant.key({ mode: 'test' });
+  await t.notThrowsAsync(createCustomer(api, testKey, { email }));
+  t.is((await api.request('DELETE', `/v1/customers/${first.id}`, { token: key })).status, 204);
+  t.is((await api.request('GET', `/v1/customers/${first.id}`, { token: key })).status, 404);
+  await t.notThrowsAsync(createCustomer(api, key, { email }));
+  t.deepEqual((await eventsOf(api, key, 'customer.deleted'))[0].data, first);
+});
+
+test('PATCH merges fields and replaces addresses; customer.updated lists the old values', async (t) => {
+  const { key } = await tenantWithKey(api);
+  const customer = await createCustomer(api, key, { name: 'Old', addresses: [address] });
+  const res = await api.request('PATCH', `/v1/customers/${customer.id}`, { token: key, body: { name: null, addresses: [{ ...address, city: 'Shelbyville' }] } });
+  t.is(res.status, 200);
+  t.like(res.body, { email: customer.email, name: null });
+  t.is(res.body.addresses[0].city, 'Shelbyville');
+  const [updated] = await eventsOf(api, key, 'customer.updated');
+  t.deepEqual(Object.keys(updated.previous_attributes).sort(), ['addresses', 'name', 'updated_at']);
+  t.is(updated.previous_attributes.name, 'Old');
+  const cleared = await api.request('PATCH', `/v1/customers/${customer.id}`, { token: key, body: { addresses: null } });
+  t.deepEqual(cleared.body.addresses, []);
+});
+
+test('bad emails, countries and unknown fields are 400s with pointers', async (t) => {
+  const { key } = await tenantWithKey(api);
+  const cases: [unknown, string][] = [
+    [{ email: 'not-an-email' }, '/email'],
+    [{ email: 'a@example.com', addresses: [{ ...address, country: 'XX' }] }, '/addresses/0/country'],
+    [{ email: 'a@example.com', addresses: [{ ...address, line1: '' }] }, '/addresses/0/line1'],
+    [{ email: 'a@example.com', nickname: 'x' }, '/nickname'],
+    [{ email: 'a@example.com', metadata: { k: 1 } }, '/metadata/k'],
+  ];
+  for (const [body, pointer] of cases) {
+    const res = await api.request('POST', '/v1/customers', { token: key, body });
+    t.is(res.status, 400, JSON.stringify(body));
+    t.true(res.body.errors.some((e: { pointer: string }) => e.pointer === pointer), `${pointer} in ${JSON.stringify(res.body.errors)}`);
+  }
+});
