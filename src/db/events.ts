@@ -19,16 +19,18 @@ export async function insertEventWithOutbox(
   tx: Tx,
   e: { tenantId: string; id: string; mode: Mode; type: string; data: unknown; previousAttributes?: unknown },
 ): Promise<EventRow> {
-  const { rows } = await tx.query(
-    `with event as (
+  // Named: every write runs it, so Postgres parses and plans it once per connection.
+  const { rows } = await tx.query({
+    name: 'events.insert_with_outbox',
+    text: `with event as (
        insert into events (tenant_id, id, mode, type, data, previous_attributes)
        values ($1::uuid, $2, $3, $4, $5::jsonb, $6::jsonb) returning ${COLUMNS}
      ), queued as (
        insert into outbox (tenant_id, event_id, mode) select tenant_id, id, mode from event
      )
      select ${COLUMNS} from event`,
-    [e.tenantId, e.id, e.mode, e.type, JSON.stringify(e.data), e.previousAttributes === undefined ? null : JSON.stringify(e.previousAttributes)],
-  );
+    values: [e.tenantId, e.id, e.mode, e.type, JSON.stringify(e.data), e.previousAttributes === undefined ? null : JSON.stringify(e.previousAttributes)],
+  });
   return rows[0];
 }
 

@@ -51,8 +51,10 @@ const WITH_LINE_ITEMS = `${ORDER_COLUMNS},
 
 /** Inserts the order and its line items in one statement (line item amounts computed by Postgres). */
 export async function insertOrder(tx: Tx, scope: TenantScope, order: NewOrder, items: NewLineItem[]): Promise<OrderRow> {
-  const { rows } = await tx.query(
-    `with o as (
+  // Named (prepared once per connection): it is on the hot path of POST /v1/orders.
+  const { rows } = await tx.query({
+    name: 'orders.insert',
+    text: `with o as (
        insert into orders (tenant_id, mode, id, customer_id, coupon_id, coupon_code, currency, subtotal, discount, total, metadata)
        values ($1::uuid, $2, $3, $4, $5, $6, $7, $8::bigint, $9::bigint, $10::bigint, $11::jsonb)
        returning *
@@ -64,12 +66,12 @@ export async function insertOrder(tx: Tx, scope: TenantScope, order: NewOrder, i
        returning *
      )
      select ${ORDER_COLUMNS}, (select json_agg(${LINE_ITEM_JSON} order by li.position) from li) as line_items from o`,
-    [
+    values: [
       scope.tenantId, scope.mode, order.id, order.customer_id, order.coupon_id, order.coupon_code, order.currency,
       order.subtotal, order.discount, order.total, JSON.stringify(order.metadata),
       ...columns(items, ['id', 'position', 'variant_id', 'product_id', 'sku', 'name', 'unit_price', 'quantity']),
     ],
-  );
+  });
   return rows[0];
 }
 

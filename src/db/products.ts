@@ -127,12 +127,14 @@ export interface SellableVariant extends VariantRow {
 }
 
 export async function findSellableVariants(tx: Tx, ids: string[]): Promise<SellableVariant[]> {
-  const { rows } = await tx.query(
-    `select v.id, v.sku, v.price, v.currency, v.inventory_quantity, v.product_id, p.name as product_name, p.active as product_active
+  // Named (prepared once per connection): it is on the hot path of POST /v1/orders.
+  const { rows } = await tx.query({
+    name: 'variants.sellable',
+    text: `select v.id, v.sku, v.price, v.currency, v.inventory_quantity, v.product_id, p.name as product_name, p.active as product_active
        from variants v join products p on p.tenant_id = v.tenant_id and p.id = v.product_id
       where v.id = any($1::text[]) and v.deleted_at is null and p.deleted_at is null`,
-    [ids],
-  );
+    values: [ids],
+  });
   return rows;
 }
 
