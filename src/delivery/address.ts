@@ -93,7 +93,17 @@ function v4Reason(ip: Ip): string {
   return 'reserved';
 }
 
+const withArticle = (word: string) => `${/^[aeiouAEIOU]/.test(word) ? 'an' : 'a'} ${word}`;
+
 export type AddressDecision = { allowed: true } | { allowed: false; reason: string };
+
+const IPV4_MAPPED = V6_REASONS.find(([, reason]) => reason === 'IPv4-mapped')![0];
+
+/** Whether an operator allow-listed this address (an IPv4-mapped IPv6 form counts as its IPv4). */
+function allowListed(ip: Ip, allow: Cidr[]): boolean {
+  const forms = contains(IPV4_MAPPED, ip) ? [ip, { family: 4 as const, value: ip.value & 0xffffffffn }] : [ip];
+  return forms.some((form) => allow.some((c) => contains(c, form)));
+}
 
 /**
  * Whether an outbound connection to this IP address is allowed. `allow` lists operator
@@ -102,13 +112,13 @@ export type AddressDecision = { allowed: true } | { allowed: false; reason: stri
 export function checkAddress(address: string, allow: Cidr[] = []): AddressDecision {
   const ip = parseIp(address);
   if (!ip) return { allowed: false, reason: `"${address}" is not an IP address` };
-  if (allow.some((c) => contains(c, ip))) return { allowed: true };
+  if (allowListed(ip, allow)) return { allowed: true };
   if (ip.family === 4) {
     const hit = BLOCKED_V4.find((c) => contains(c, ip));
-    return hit ? { allowed: false, reason: `${address} is a ${v4Reason(ip)} address (${hit.text})` } : { allowed: true };
+    return hit ? { allowed: false, reason: `${address} is ${withArticle(v4Reason(ip))} address (${hit.text})` } : { allowed: true };
   }
   const named = V6_REASONS.find(([c]) => contains(c, ip));
-  if (named) return { allowed: false, reason: `${address} is a ${named[1]} address (${named[0].text})` };
+  if (named) return { allowed: false, reason: `${address} is ${withArticle(named[1])} address (${named[0].text})` };
   if (!contains(GLOBAL_V6, ip) || BLOCKED_V6.some((c) => contains(c, ip))) {
     return { allowed: false, reason: `${address} is a reserved address` };
   }
@@ -117,5 +127,53 @@ export function checkAddress(address: string, allow: Cidr[] = []): AddressDecisi
 
 export function isAllowListed(address: string, allow: Cidr[]): boolean {
   const ip = parseIp(address);
-  return !!ip && allow.some((c) => contains(c, ip));
+  return !!ip && allowListed(ip, allow);
+}
+
+/** `localhost` and `*.localhost` always mean loopback (RFC 6761), whatever DNS says. */
+export const isLocalhostName = (host: string): boolean => /(^|\.)localhost\.?$/i.test(host);
+
+/** The host of a WHATWG-normalised URL as an address, if it is an IP literal. */
+function ipLiteral(hostname: string): string | undefined {
+  const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  return isIP(bare) ? bare : undefined;
+}
+
+export interface UrlPolicy {
+  allow: Cidr[];
+  /** In production plain http: is only for allow-listed networks. */
+  production: boolean;
+}
+
+/** `invalid`: not a URL Herald can post to at all; `refused`: its address is not reachable. */
+export type UrlDecision = { allowed: true; url: URL } | { allowed: false; problem: 'invalid' | 'refused'; reason: string };
+
+/**
+ * The checks that need no DNS, after WHATWG URL normalisation (which turns `2130706433`,
+ * `0x7f000001` and `127.1` into `127.0.0.1`): scheme, credentials, IP literals and localhost
+ * names. Host names are checked again on every resolved address and on the connected socket.
+ */
+export function checkUrl(text: string, policy: UrlPolicy): UrlDecision {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { allowed: false, problem: 'invalid', reason: 'not a valid absolute URL' };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { allowed: false, problem: 'invalid', reason: 'the scheme must be https: or http:' };
+  if (url.username || url.password) return { allowed: false, problem: 'invalid', reason: 'credentials (user:password@) are not allowed in the URL' };
+  if (url.hash) return { allowed: false, problem: 'invalid', reason: 'a fragment (#...) is never sent; remove it' };
+  const literal = ipLiteral(url.hostname);
+  const addresses = literal ? [literal] : isLocalhostName(url.hostname) ? ['127.0.0.1', '::1'] : [];
+  for (const address of addresses) {
+    const decision = checkAddress(address, policy.allow);
+    if (!decision.allowed) {
+      const host = literal ? decision.reason : `${url.hostname} is a loopback name (${decision.reason})`;
+      return { allowed: false, problem: 'refused', reason: `${host}; only public addresses are reachable unless HERALD_ALLOW_PRIVATE_NETWORKS allows them` };
+    }
+  }
+  if (url.protocol === 'http:' && policy.production && literal && !isAllowListed(literal, policy.allow)) {
+    return { allowed: false, problem: 'refused', reason: 'http: URLs are only allowed to networks in HERALD_ALLOW_PRIVATE_NETWORKS in production; use https:' };
+  }
+  return { allowed: true, url };
 }
