@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { COMMANDS, operatorUsage, runOperatorCommand } from '../src/cli/operator.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { createBoss } from '../src/delivery/queues.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
 import { closeServer, listen, openDatabase, prepareDatabase } from '../src/runtime.ts';
@@ -47,7 +48,6 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const pool = await prepareDatabase(db, logger, command === 'all' ? 20 : 10);
-  const deps = { config, pool, logger };
 
   if (command in COMMANDS) {
     const code = await runOperatorCommand(pool, command, args);
@@ -55,6 +55,11 @@ async function main(argv: string[]): Promise<number> {
     await db.stop();
     return code;
   }
+
+  // The API only enqueues (delivery retries); a worker also works the queue.
+  const boss = createBoss(db.url, command === 'api' ? 'producer' : 'worker', logger);
+  await boss.start();
+  const deps = { config, pool, logger, boss };
 
   let server: Server | undefined;
   let worker: Worker | undefined;
@@ -79,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       logger.info({ signal }, 'shutting down');
       try {
         await Promise.all([server && closeServer(server), worker?.stop()]);
+        await boss.stop({ graceful: true, timeout: 5_000 });
         await pool.end();
         await db.stop();
         logger.info('stopped');

@@ -1,11 +1,15 @@
-// The worker role: serves /healthz, /readyz and /metrics on HERALD_WORKER_PORT.
+// The worker role: the dispatcher (outbox → deliveries) and the deliver worker (one attempt per
+// job), plus /healthz, /readyz and /metrics on HERALD_WORKER_PORT.
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Server } from 'node:http';
+import type { PgBoss } from 'pg-boss';
 import { requestContext } from '../src/http/middleware.ts';
 import { mount, type Deps } from '../src/http/route.ts';
 import { healthRoutes } from '../src/http/routes/health.ts';
 import { closeServer, listen } from '../src/runtime.ts';
+import { startDeliverer, type DelivererOptions } from './deliver.ts';
+import { startDispatcher } from './dispatch.ts';
 
 export interface Worker {
   port: number;
@@ -13,7 +17,10 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(deps: Deps, port: number): Promise<Worker> {
+/** How long in-flight attempts get to finish at shutdown: one request's full timeout and a margin. */
+const GRACE_MS = 20_000;
+
+export async function startWorker(deps: Deps & { boss: PgBoss }, port: number, options: DelivererOptions = {}): Promise<Worker> {
   const app = new Koa();
   const router = new Router();
   mount(router, healthRoutes, deps);
@@ -21,10 +28,12 @@ export async function startWorker(deps: Deps, port: number): Promise<Worker> {
   app.use(router.routes());
   app.use(router.allowedMethods());
   const server: Server = await listen(app, port);
+  const deliverer = await startDeliverer(deps, options);
+  const dispatcher = startDispatcher(deps);
   return {
     port: (server.address() as { port: number }).port,
     async stop() {
-      await closeServer(server, 2_000);
+      await Promise.all([dispatcher.stop(), deliverer.stop(GRACE_MS), closeServer(server, 2_000)]);
     },
   };
 }

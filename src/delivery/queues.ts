@@ -1,11 +1,91 @@
-// pg-boss queues Herald uses, created by `herald migrate` as the schema owner.
-import type { Queue } from 'pg-boss';
+// pg-boss queues Herald uses, created by `herald migrate` as the schema owner, and the runtime
+// pg-boss client, which connects as herald_app and never migrates.
+import { createHash } from 'node:crypto';
+import { PgBoss, type Queue } from 'pg-boss';
+import { APP_ROLE, type Pool, type Tx } from '../db/pool.ts';
+import type { Mode } from '../db/tenant.ts';
+import type { Logger } from '../logger.ts';
 
 type QueueOptions = Omit<Queue, 'name'>;
 
 export const DELIVER_QUEUE = 'deliver';
 
 export const QUEUES: Record<string, QueueOptions> = {
-  // Retries are Herald's own (a new job per attempt, on HERALD_RETRY_SCHEDULE), so pg-boss's are off.
-  [DELIVER_QUEUE]: { retryLimit: 0, expireInSeconds: 120, deleteAfterSeconds: 3600 },
+  [DELIVER_QUEUE]: {
+    // Delivery retries are Herald's own (a new job per attempt, on HERALD_RETRY_SCHEDULE). pg-boss
+    // retries only a job whose worker died (heartbeat lost) or whose handler threw (database trouble).
+    retryLimit: 5, retryDelay: 1, retryBackoff: true,
+    // A killed worker's job comes back after 10 s without a heartbeat instead of the expiry.
+    heartbeatSeconds: 10,
+    expireInSeconds: 120,
+    deleteAfterSeconds: 24 * 3600,
+    // Jobs due now wake workers through LISTEN/NOTIFY.
+    notify: true,
+  },
 };
+
+/** One delivery attempt to make. */
+export interface DeliverJob {
+  tenant_id: string;
+  mode: Mode;
+  delivery_id: string;
+  /** 1-based attempt number this job makes. */
+  attempt: number;
+}
+
+/** Deterministic per (delivery, attempt), so scheduling the same attempt twice inserts one job. */
+export function jobId(deliveryId: string, attempt: number): string {
+  const h = createHash('sha256').update(`herald:deliver:${deliveryId}:${attempt}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50; // version 5 layout (name-based)
+  h[8] = (h[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** pg-boss statements run inside the caller's transaction, committing with its rows. */
+export const inTransaction = (tx: Tx) => ({ executeSql: (text: string, values?: unknown[]) => tx.query(text, values) });
+
+/** Enqueues attempts inside `tx`; an attempt already enqueued is left as it is. */
+export async function enqueueAttempts(boss: PgBoss, tx: Tx, jobs: Array<DeliverJob & { startAfter?: Date }>): Promise<void> {
+  if (!jobs.length) return;
+  await boss.insert(
+    DELIVER_QUEUE,
+    jobs.map(({ startAfter, ...data }) => ({ id: jobId(data.delivery_id, data.attempt), data, ...(startAfter ? { startAfter } : {}) })),
+    { db: inTransaction(tx) },
+  );
+}
+
+/** Moves an attempt still waiting for its time to now (an attempt already running is left alone). */
+export async function bringForward(boss: PgBoss, tx: Tx, deliveryId: string, attempt: number): Promise<void> {
+  await boss.update(DELIVER_QUEUE, undefined, { id: jobId(deliveryId, attempt), startAfter: new Date(), db: inTransaction(tx) });
+}
+
+/** pg-boss's fetch plan degrades on stale statistics; the owner's function re-ANALYZEs its jobs. */
+export async function analyzeJobQueue(pool: Pool): Promise<void> {
+  await pool.query('select analyze_job_queue()');
+}
+
+/**
+ * The runtime client. `producer` only enqueues (the API); `worker` also works the queue,
+ * supervises (heartbeat expiry every few seconds) and listens for new-job notifications.
+ */
+export function createBoss(databaseUrl: string, role: 'producer' | 'worker', logger: Logger): PgBoss {
+  const worker = role === 'worker';
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    options: `-c role=${APP_ROLE}`,
+    application_name: `herald-${role}`,
+    max: worker ? 14 : 4,
+    migrate: false,
+    createSchema: false,
+    schedule: false,
+    supervise: worker,
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 5,
+    maintenanceIntervalSeconds: 600,
+    reindex: false,
+    useListenNotify: worker,
+  });
+  boss.on('error', (err) => logger.warn({ err }, 'job queue error'));
+  return boss;
+}

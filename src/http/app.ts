@@ -13,6 +13,8 @@ import { orderRoutes } from './routes/orders.ts';
 import { productRoutes } from './routes/products.ts';
 import { apiKeyRoutes } from './routes/apiKeys.ts';
 import { authRoutes } from './routes/auth.ts';
+import { deliveryRoutes } from './routes/deliveries.ts';
+import { endpointRoutes } from './routes/endpoints.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
@@ -20,7 +22,7 @@ import { mount, route, type Deps, type Route } from './route.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
-export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes];
+export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes];
 
 export function createApp(deps: Deps): Koa {
   const app = new Koa({ proxy: process.env.HERALD_TRUST_PROXY === '1' });

@@ -3,6 +3,7 @@
 // built from the same list, so what validates is what is documented.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
@@ -17,6 +18,8 @@ export interface Deps {
   config: Config;
   pool: Pool;
   logger: Logger;
+  /** The job queue, for routes that enqueue work (e.g. a delivery retry). */
+  boss?: PgBoss;
 }
 
 /**

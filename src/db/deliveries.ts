@@ -1,0 +1,118 @@
+// deliveries: one per (event, endpoint) fan-out; tenant-scoped, run inside withTenant.
+import type { Tx } from './pool.ts';
+import type { Mode } from './tenant.ts';
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed' | 'cancelled';
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'failed', 'cancelled'];
+
+export interface DeliveryRow {
+  tenant_id: string;
+  id: string;
+  mode: Mode;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  next_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  status_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `tenant_id, id, mode, endpoint_id, event_id, event_type, status, attempt_count, next_attempt_at,
+  last_attempt_at, status_reason, created_at, updated_at`;
+
+export interface NewDelivery {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+}
+
+/** One statement for a whole batch; every row is pending with its first attempt due now. */
+export async function insertDeliveries(tx: Tx, scope: { tenantId: string; mode: Mode }, rows: NewDelivery[]): Promise<void> {
+  if (!rows.length) return;
+  await tx.query(
+    `insert into deliveries (tenant_id, mode, id, endpoint_id, event_id, event_type, next_attempt_at)
+     select $1::uuid, $2, d.id, d.endpoint_id, d.event_id, d.event_type, clock_timestamp()
+       from unnest($3::text[], $4::text[], $5::text[], $6::text[]) as d (id, endpoint_id, event_id, event_type)`,
+    [scope.tenantId, scope.mode, rows.map((r) => r.id), rows.map((r) => r.endpointId), rows.map((r) => r.eventId), rows.map((r) => r.eventType)],
+  );
+}
+
+export interface DeliveryFilter {
+  limit: number;
+  startingAfter?: string;
+  endpointId?: string;
+  eventId?: string;
+  status?: DeliveryStatus;
+}
+
+export async function listDeliveries(tx: Tx, f: DeliveryFilter): Promise<DeliveryRow[]> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from deliveries
+      where ($3::text is null or endpoint_id = $3)
+        and ($4::text is null or event_id = $4)
+        and ($5::text is null or status = $5)
+        and ($2::text is null or (created_at, id) < (select created_at, id from deliveries where id = $2))
+      order by created_at desc, id desc limit $1`,
+    [f.limit, f.startingAfter ?? null, f.endpointId ?? null, f.eventId ?? null, f.status ?? null],
+  );
+  return rows;
+}
+
+/** `lock` holds the row for the rest of the transaction. */
+export async function findDelivery(tx: Tx, id: string, lock = false): Promise<DeliveryRow | undefined> {
+  const { rows } = await tx.query(`select ${COLUMNS} from deliveries where id = $1${lock ? ' for update' : ''}`, [id]);
+  return rows[0];
+}
+
+/** Ends the endpoint's deliveries that still had attempts to come. */
+export async function cancelPendingDeliveries(tx: Tx, endpointId: string, reason: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    `update deliveries set status = 'cancelled', status_reason = $2, next_attempt_at = null, updated_at = clock_timestamp()
+      where endpoint_id = $1 and status in ('pending', 'retrying')`,
+    [endpointId, reason],
+  );
+  return rowCount ?? 0;
+}
+
+export async function cancelDelivery(tx: Tx, id: string, reason: string): Promise<void> {
+  await tx.query(
+    `update deliveries set status = 'cancelled', status_reason = $2, next_attempt_at = null, updated_at = clock_timestamp()
+      where id = $1 and status in ('pending', 'retrying')`,
+    [id, reason],
+  );
+}
+
+/** A manual retry: the next attempt is due now. */
+export async function requeueDelivery(tx: Tx, id: string): Promise<DeliveryRow> {
+  const { rows } = await tx.query(
+    `update deliveries
+        set status = case when status = 'retrying' then 'retrying' else 'pending' end,
+            status_reason = null, next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()
+      where id = $1 returning ${COLUMNS}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/**
+ * Records that attempt `attempt` happened and where the delivery stands now. Guarded on the
+ * previous count, so a redone job cannot move a delivery twice; false if it did not apply.
+ */
+export async function advanceDelivery(
+  tx: Tx,
+  id: string,
+  a: { attempt: number; at: Date; status: DeliveryStatus; nextAttemptAt: Date | null; reason: string | null },
+): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `update deliveries
+        set attempt_count = $2, last_attempt_at = $3, status = $4, next_attempt_at = $5, status_reason = $6, updated_at = clock_timestamp()
+      where id = $1 and attempt_count = $2 - 1 and status in ('pending', 'retrying')`,
+    [id, a.attempt, a.at, a.status, a.nextAttemptAt, a.reason],
+  );
+  return rowCount === 1;
+}

@@ -1,0 +1,121 @@
+// webhook_endpoints and their secrets: tenant-scoped; every function runs inside withTenant.
+import type { Tx } from './pool.ts';
+import type { Mode } from './tenant.ts';
+
+export interface EndpointRow {
+  tenant_id: string;
+  id: string;
+  mode: Mode;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  metadata: Record<string, string>;
+  enabled: boolean;
+  disabled_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'tenant_id, id, mode, url, event_types, description, metadata, enabled, disabled_reason, created_at, updated_at';
+
+export interface EndpointFields {
+  url: string;
+  eventTypes: string[];
+  description: string | null;
+  metadata: Record<string, string>;
+  enabled: boolean;
+}
+
+export async function insertEndpoint(tx: Tx, e: EndpointFields & { tenantId: string; id: string; mode: Mode }): Promise<EndpointRow> {
+  const { rows } = await tx.query(
+    `insert into webhook_endpoints (tenant_id, id, mode, url, event_types, description, metadata, enabled)
+     values ($1::uuid, $2, $3, $4, $5::text[], $6, $7::jsonb, $8) returning ${COLUMNS}`,
+    [e.tenantId, e.id, e.mode, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled],
+  );
+  return rows[0];
+}
+
+/** Serialises endpoint creation per tenant and mode, so the limit holds under concurrency. */
+export async function lockEndpointCreation(tx: Tx, tenantId: string, mode: Mode): Promise<void> {
+  await tx.query(`select pg_advisory_xact_lock(hashtextextended('webhook_endpoints/' || $1::text || '/' || $2::text, 0))`, [tenantId, mode]);
+}
+
+export async function countEndpoints(tx: Tx): Promise<number> {
+  const { rows } = await tx.query('select count(*)::int as n from webhook_endpoints where deleted_at is null');
+  return rows[0].n;
+}
+
+export async function listEndpoints(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<EndpointRow[]> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from webhook_endpoints
+      where deleted_at is null
+        and ($2::text is null or (created_at, id) < (select created_at, id from webhook_endpoints where id = $2))
+      order by created_at desc, id desc limit $1`,
+    [page.limit, page.startingAfter ?? null],
+  );
+  return rows;
+}
+
+/** `lock` holds the row for the rest of the transaction (updates, deletes, retries). */
+export async function findEndpoint(tx: Tx, id: string, lock = false): Promise<EndpointRow | undefined> {
+  const { rows } = await tx.query(`select ${COLUMNS} from webhook_endpoints where id = $1 and deleted_at is null${lock ? ' for update' : ''}`, [id]);
+  return rows[0];
+}
+
+export async function updateEndpoint(tx: Tx, id: string, e: EndpointFields & { disabledReason: string | null }): Promise<EndpointRow> {
+  const { rows } = await tx.query(
+    `update webhook_endpoints
+        set url = $2, event_types = $3::text[], description = $4, metadata = $5::jsonb, enabled = $6,
+            disabled_reason = $7, updated_at = clock_timestamp()
+      where id = $1 and deleted_at is null returning ${COLUMNS}`,
+    [id, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.disabledReason],
+  );
+  return rows[0];
+}
+
+/** An automatic disable: returns the row only if it was enabled (so the event is emitted once). */
+export async function disableEndpoint(tx: Tx, id: string, reason: string): Promise<EndpointRow | undefined> {
+  const { rows } = await tx.query(
+    `update webhook_endpoints set enabled = false, disabled_reason = $2, updated_at = clock_timestamp()
+      where id = $1 and enabled and deleted_at is null returning ${COLUMNS}`,
+    [id, reason],
+  );
+  return rows[0];
+}
+
+export async function markEndpointDeleted(tx: Tx, id: string): Promise<void> {
+  await tx.query(
+    `update webhook_endpoints set deleted_at = clock_timestamp(), enabled = false, updated_at = clock_timestamp()
+      where id = $1 and deleted_at is null`,
+    [id],
+  );
+}
+
+/** Enabled endpoints and their filters: the dispatcher's fan-out candidates. */
+export async function enabledEndpoints(tx: Tx): Promise<Array<{ id: string; event_types: string[] }>> {
+  const { rows } = await tx.query('select id, event_types from webhook_endpoints where enabled and deleted_at is null');
+  return rows;
+}
+
+export async function insertSecret(tx: Tx, s: { tenantId: string; endpointId: string; mode: Mode; version: number; ciphertext: Buffer }): Promise<void> {
+  await tx.query(
+    `insert into webhook_endpoint_secrets (tenant_id, endpoint_id, mode, version, ciphertext)
+     values ($1::uuid, $2, $3, $4, $5::bytea)`,
+    [s.tenantId, s.endpointId, s.mode, s.version, s.ciphertext],
+  );
+}
+
+/** Ciphertexts of the secrets that sign now, current (newest) first. */
+export async function signingSecrets(tx: Tx, endpointId: string): Promise<Buffer[]> {
+  const { rows } = await tx.query(
+    `select ciphertext from webhook_endpoint_secrets
+      where endpoint_id = $1 and (expires_at is null or expires_at > now())
+      order by version desc`,
+    [endpointId],
+  );
+  return rows.map((r) => r.ciphertext);
+}
+
+export async function deleteSecrets(tx: Tx, endpointId: string): Promise<void> {
+  await tx.query('delete from webhook_endpoint_secrets where endpoint_id = $1', [endpointId]);
+}

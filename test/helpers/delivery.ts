@@ -1,0 +1,83 @@
+// The whole delivery path in-process on a fresh database: the API (with a job queue for
+// retries), the dispatcher and the deliver worker, each with its own configuration so tests can
+// register under one address policy and deliver under another.
+import type { PgBoss } from 'pg-boss';
+import type { Config } from '../../src/config.ts';
+import { createBoss } from '../../src/delivery/queues.ts';
+import { startDeliverer, type Deliverer } from '../../workers/deliver.ts';
+import { startDispatcher, type Dispatcher } from '../../workers/dispatch.ts';
+import { startApi, testConfig, type TestApi } from './api.ts';
+
+export const LOOPBACK = '127.0.0.0/8,::1/128';
+export const FAST_RETRIES = '50ms,100ms,200ms';
+
+export interface DeliveryStack {
+  api: TestApi;
+  boss: PgBoss;
+  workerConfig: Config;
+  close(): Promise<void>;
+}
+
+export async function startDeliveryStack(options: {
+  api?: Record<string, string>;
+  worker?: Record<string, string>;
+  timeoutMs?: number;
+} = {}): Promise<DeliveryStack> {
+  const api = await startApi({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.api });
+  const boss = createBoss(api.db.url, 'worker', api.deps.logger);
+  await boss.start();
+  api.deps.boss = boss;
+  const workerConfig: Config = {
+    ...testConfig({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.worker }),
+    encryptionKey: api.deps.config.encryptionKey,
+  };
+  const deps = { config: workerConfig, pool: api.db.app, boss, logger: api.deps.logger };
+  const deliverer: Deliverer = await startDeliverer(deps, { timeoutMs: options.timeoutMs ?? 2_000, concurrency: 4 });
+  const dispatcher: Dispatcher = startDispatcher(deps);
+  return {
+    api, boss, workerConfig,
+    async close() {
+      await dispatcher.stop();
+      await deliverer.stop(1_000);
+      await boss.stop({ graceful: false, timeout: 1_000 });
+      await api.close();
+    },
+  };
+}
+
+/** Registers an endpoint and reads its secret. */
+export async function registerEndpoint(api: TestApi, token: string, body: Record<string, unknown>) {
+  const created = await api.request('POST', '/v1/webhook-endpoints', { token, body });
+  if (created.status !== 201) throw new Error(`create endpoint: ${created.status} ${JSON.stringify(created.body)}`);
+  const secret = await api.request('GET', `/v1/webhook-endpoints/${created.body.id}/secret`, { token });
+  return { ...created.body, secret: secret.body.secret as string };
+}
+
+/** A custom event through the public API. */
+export async function emit(api: TestApi, token: string, type: string, data: Record<string, unknown> = {}) {
+  const res = await api.request('POST', '/v1/events', { token, body: { type, data } });
+  if (res.status !== 201) throw new Error(`emit ${type}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Polls a delivery (with attempts) until `done` holds for it. */
+export async function waitForDelivery(api: TestApi, token: string, id: string, done: (d: any) => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api.request('GET', `/v1/deliveries/${id}`, { token });
+    if (res.status === 200 && done(res.body)) return res.body;
+    if (Date.now() > deadline) throw new Error(`delivery ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The deliveries of one event (waits until there are `count`). */
+export async function deliveriesOf(api: TestApi, token: string, eventId: string, count = 1, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api.request('GET', `/v1/deliveries?event_id=${eventId}`, { token });
+    if (res.status === 200 && res.body.data.length >= count) return res.body.data as any[];
+    if (Date.now() > deadline) throw new Error(`event ${eventId}: expected ${count} deliveries, got ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

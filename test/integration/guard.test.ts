@@ -1,0 +1,104 @@
+// The address guard against real connections — only ever to loopback. Private, link-local,
+// CGNAT and metadata ranges are covered as pure decisions in test/unit/address.test.ts.
+import test from 'ava';
+import { parseCidr } from '../../src/delivery/address.ts';
+import { createGuardedClient, guardedConnector, guardedLookup } from '../../src/delivery/client.ts';
+import { deliveriesOf, emit, LOOPBACK, registerEndpoint, startDeliveryStack, waitForDelivery, type DeliveryStack } from '../helpers/delivery.ts';
+import { tenantWithKey } from '../helpers/factories.ts';
+import { startReceiver, type Receiver } from '../helpers/receiver.ts';
+import { startApi, type TestApi } from '../helpers/api.ts';
+
+const SPELLINGS = ['127.0.0.1', 'localhost', '[::1]', '[::ffff:127.0.0.1]', '2130706433', '0x7f000001', '127.1', '0.0.0.0'];
+const cidrs = (list: string) => list.split(',').map((c) => parseCidr(c)!);
+
+let v4: Receiver;
+let v6: Receiver;
+let strictApi: TestApi;
+// Registration allows loopback and 0.0.0.0; the worker allows only 0.0.0.0, which is not where the connection lands.
+let stack: DeliveryStack;
+test.before(async () => {
+  v4 = await startReceiver();
+  v6 = await startReceiver({ host: '::1', port: v4.port });
+  strictApi = await startApi();
+  stack = await startDeliveryStack({
+    api: { HERALD_ALLOW_PRIVATE_NETWORKS: `${LOOPBACK},0.0.0.0/32` },
+    worker: { HERALD_ALLOW_PRIVATE_NETWORKS: '0.0.0.0/32' },
+  });
+});
+test.after.always(async () => {
+  await Promise.all([v4?.close(), v6?.close(), strictApi?.close(), stack?.close()]);
+});
+
+// Serial: the tests count what reached the shared receivers.
+const received = () => v4.received.length + v6.received.length;
+
+test.serial('every loopback spelling is refused at registration without the allow-list', async (t) => {
+  const { key } = await tenantWithKey(strictApi);
+  for (const host of SPELLINGS) {
+    const res = await strictApi.request('POST', '/v1/webhook-endpoints', { token: key, body: { url: `http://${host}:${v4.port}/`, event_types: ['*'] } });
+    t.is(res.status, 422, host);
+    t.is(res.body.errors[0].pointer, '/url');
+    t.regex(res.body.errors[0].detail, /loopback|unspecified|IPv4-mapped/, host);
+  }
+});
+
+test.serial('the client refuses every loopback spelling without the allow-list, and reaches each with it', async (t) => {
+  const before = received();
+  const strict = createGuardedClient({ allow: [], production: false, timeoutMs: 2_000 });
+  for (const host of SPELLINGS) {
+    const result = await strict.post(`http://${host}:${v4.port}/`, {}, '{}');
+    t.is(result.statusCode, null, host);
+    t.is(result.error?.kind, 'address_refused', host);
+    t.regex(result.error!.message, /loopback|unspecified|IPv4-mapped/, host);
+  }
+  t.is(received(), before, 'no request reached a receiver');
+
+  const open = createGuardedClient({ allow: cidrs(`${LOOPBACK},0.0.0.0/32`), production: false, timeoutMs: 2_000 });
+  for (const host of SPELLINGS) t.is((await open.post(`http://${host}:${v4.port}/`, {}, '{}')).statusCode, 200, host);
+  t.is(received(), before + SPELLINGS.length, 'the spellings really are loopback');
+  await Promise.all([strict.close(), open.close()]);
+});
+
+test.serial('the connected socket is checked: an allow-listed 0.0.0.0 that lands on 127.0.0.1 is refused', async (t) => {
+  const before = received();
+  const client = createGuardedClient({ allow: cidrs('0.0.0.0/32'), production: false, timeoutMs: 2_000 });
+  const result = await client.post(`http://0.0.0.0:${v4.port}/`, {}, '{}');
+  t.is(result.error?.kind, 'address_refused');
+  t.regex(result.error!.message, /connected to 127\.0\.0\.1 is a loopback address/);
+  await client.close();
+
+  // The connector alone, with an IP literal (where Node skips any lookup).
+  const connect = guardedConnector({ allow: [], production: false }, 1_000);
+  const error = await new Promise<Error | null>((resolve) => connect({ hostname: '127.0.0.1', host: '127.0.0.1', protocol: 'http:', port: String(v4.port) }, (...[err]) => resolve(err)));
+  t.regex(String(error?.message), /connected to 127\.0\.0\.1/);
+  t.is(received(), before);
+});
+
+test.serial('DNS answers are checked: a name resolving to loopback is refused unless allow-listed', async (t) => {
+  const lookup = (allow: string) => new Promise<{ err: Error | null; addresses: unknown }>((resolve) =>
+    guardedLookup({ allow: allow ? cidrs(allow) : [], production: false })('localhost', { all: true }, (err, addresses) => resolve({ err, addresses })));
+  const refused = await lookup('');
+  t.regex(String(refused.err?.message), /localhost resolves to .*loopback/);
+  const allowed = await lookup(LOOPBACK);
+  t.is(allowed.err, null);
+  t.true(Array.isArray(allowed.addresses) && allowed.addresses.length > 0);
+});
+
+test.serial('a delivery refused at connect records why on every attempt and reaches nobody', async (t) => {
+  const { api } = stack;
+  const before = received();
+  const { key } = await tenantWithKey(api);
+  const loopback = await registerEndpoint(api, key, { url: `http://127.0.0.1:${v4.port}/`, event_types: ['*'] });
+  const landing = await registerEndpoint(api, key, { url: `http://0.0.0.0:${v4.port}/`, event_types: ['*'] });
+  const event = await emit(api, key, 'probe.sent');
+  const deliveries = await deliveriesOf(api, key, event.id, 2);
+  for (const d of deliveries) {
+    const done = await waitForDelivery(api, key, d.id, (x) => x.status === 'failed');
+    t.is(done.attempts.length, 4);
+    t.true(done.attempts.every((a: any) => a.error?.kind === 'address_refused' && a.status_code === null));
+    const why = d.endpoint_id === loopback.id ? /127\.0\.0\.1 is a loopback address/ : /connected to 127\.0\.0\.1 is a loopback address/;
+    t.regex(done.attempts[0].error.message, why, d.endpoint_id === landing.id ? 'landing' : 'loopback');
+    t.regex(done.status_reason, /address_refused/);
+  }
+  t.is(received(), before);
+});
