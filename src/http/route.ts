@@ -7,7 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
-import { forbidden, validationFailed, type FieldError } from '../errors.ts';
+import { badRequest, forbidden, validationFailed, type FieldError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Auth, Role } from '../services/credentials.ts';
 import { idempotently } from '../services/idempotency.ts';
@@ -66,6 +66,8 @@ export interface Route<B = unknown, Q = unknown, X extends Access = Access> {
   errors?: number[];
   /** Browsers may call it from any origin (src/http/cors.ts); publishable-key routes are open anyway. */
   cors?: boolean;
+  /** Its answer shows a secret once (a new API key): never stored for replay, so Idempotency-Key is refused. */
+  showsSecret?: boolean;
   handle(req: Request<B, Q, AuthFor<X>>): Promise<Outcome>;
 }
 
@@ -133,6 +135,7 @@ export function mount(router: Router, routes: Route<any, any, any>[], deps: Deps
       const handle = () => r.handle({ body, query: parsedQuery, params: ctx.params, auth, headers: ctx.headers, ctx, deps });
       // Every tenant POST honours Idempotency-Key: the handler then runs inside the key's transaction.
       const key = r.method === 'post' && auth ? ctx.get('idempotency-key') : '';
+      if (key && r.showsSecret) throw badRequest('Idempotency-Key is not accepted here: the answer holds a secret that is shown once and never stored');
       const outcome = key ? await idempotently(deps.pool, auth!, { key, method: ctx.method, path: ctx.path, body: rawBody }, handle) : await handle();
       ctx.status = outcome.status;
       for (const [k, v] of Object.entries(outcome.headers ?? {})) ctx.set(k, v);

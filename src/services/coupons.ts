@@ -102,6 +102,7 @@ export function couponProblem(coupon: CouponRow, currency: string, now = new Dat
 
 /** The discount in minor units: a percentage rounds half up; a fixed amount never exceeds the subtotal. */
 export function discountFor(coupon: Pick<CouponRow, 'percent_off' | 'amount_off'>, subtotal: number): number {
-  if (coupon.percent_off !== null) return Math.floor((subtotal * coupon.percent_off + 50) / 100);
+  // In bigint: subtotal × percent may pass 2^53 for the largest orders.
+  if (coupon.percent_off !== null) return Number((BigInt(subtotal) * BigInt(coupon.percent_off) + 50n) / 100n);
   return Math.min(Number(coupon.amount_off), subtotal);
 }

@@ -8,12 +8,13 @@ export type MetadataPatch = Record<string, string | null> | null;
 export function mergeMetadata(current: Metadata, patch: MetadataPatch | undefined): Metadata {
   if (patch === undefined) return current;
   if (patch === null) return {};
-  const merged: Metadata = { ...current };
+  // A Map, not property assignment, so a key such as "__proto__" stays an ordinary key.
+  const merged = new Map(Object.entries(current));
   for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete merged[key];
-    else merged[key] = value;
+    if (value === null) merged.delete(key);
+    else merged.set(key, value);
   }
-  return merged;
+  return Object.fromEntries(merged);
 }
 
 /** A merge-patched scalar: absent keeps the current value, null clears it. */

@@ -1,4 +1,5 @@
 // Arranging commerce resources through the API, for the resource tests.
+import type { ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
 import type { Response, TestApi } from './api.ts';
 
@@ -35,4 +36,13 @@ export async function eventsOf(api: TestApi, token: string, type: string) {
   const res = await api.request('GET', `/v1/events?type=${type}&limit=100`, { token });
   if (res.status !== 200) throw new Error(`list events: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data as any[];
+}
+
+/** POSTs each body and expects a 400 whose errors include the pointer paired with it. */
+export async function expectInvalid(t: ExecutionContext, api: TestApi, token: string, path: string, cases: [unknown, string][]) {
+  for (const [body, pointer] of cases) {
+    const res = await api.request('POST', path, { token, body });
+    t.is(res.status, 400, JSON.stringify(body));
+    t.true(res.body.errors?.some((e: { pointer: string }) => e.pointer === pointer), `${pointer} in ${JSON.stringify(res.body.errors)}`);
+  }
 }

@@ -94,3 +94,13 @@ test('records expire after 24 hours, and malformed keys are a 400', async (t) =>
   t.is((await post(key, '/v1/events', 'x'.repeat(256), { type: 'a.b', data: {} })).status, 400);
   t.is((await post(key, '/v1/events', 'caf\u00e9', { type: 'a.b', data: {} })).status, 400);
 });
+
+test('a route that shows a secret once refuses Idempotency-Key rather than storing the secret', async (t) => {
+  const { tenant, key } = await tenantWithKey(api);
+  const res = await post(key, '/v1/api-keys', 'new-key', { mode: 'live', kind: 'secret', role: 'viewer' });
+  t.is(res.status, 400);
+  t.regex(res.body.detail, /secret/);
+  const stored = await api.db.owner.query('select count(*)::int as n from idempotency_keys where tenant_id = $1', [tenant.id]);
+  t.is(stored.rows[0].n, 0);
+  t.is((await api.request('POST', '/v1/api-keys', { token: key, body: { mode: 'live', kind: 'secret', role: 'viewer' } })).status, 201);
+});

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startApi, type TestApi } from '../helpers/api.ts';
-import { createProduct, eventsOf, unique } from '../helpers/commerce.ts';
+import { createProduct, eventsOf, expectInvalid, unique } from '../helpers/commerce.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
 
 let api: TestApi;
@@ -58,11 +58,7 @@ test('invalid bodies answer 400 with a pointer per problem', async (t) => {
     [{ name: 'x', variants: [] }, '/variants'],
     [{ name: 'x' }, '/variants'],
   ];
-  for (const [body, pointer] of cases) {
-    const res = await api.request('POST', '/v1/products', { token: key, body });
-    t.is(res.status, 400, JSON.stringify(body));
-    t.true(res.body.errors.some((e: { pointer: string }) => e.pointer === pointer), `${pointer} in ${JSON.stringify(res.body.errors)}`);
-  }
+  await expectInvalid(t, api, key, '/v1/products', cases);
 });
 
 test('PATCH is a JSON merge patch and product.updated carries the old values of what changed', async (t) => {

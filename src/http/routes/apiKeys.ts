@@ -25,7 +25,7 @@ export const apiKeyRoutes = [
   }),
   route({
     method: 'post', path: '/v1/api-keys', summary: 'Create an API key (shown once)', tag, access, body: NewApiKey,
-    response: { status: 201, schema: ApiKeyWithSecret },
+    response: { status: 201, schema: ApiKeyWithSecret }, showsSecret: true,
     handle: async ({ body, auth, deps }) => {
       const { row, key } = await createKeyAs(deps.pool, auth, body);
       return { status: 201, body: { ...presentApiKey(row), key } };
