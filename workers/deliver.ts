@@ -43,13 +43,18 @@ export async function startDeliverer(deps: DelivererDeps, options: DelivererOpti
   });
   const wakeTimers = new Set<NodeJS.Timeout>();
 
+  /** Wakes this process's deliver workers (`busy`: only those holding a job, once they finish it). */
+  function wake(busy: boolean): void {
+    for (const worker of boss.getWipData()) if (worker.name === DELIVER_QUEUE && (!busy || worker.count > 0)) boss.notifyWorker(worker.id);
+  }
+
   /** pg-boss wakes workers for jobs due now (NOTIFY); retries due later are ours to wake for. */
   function wakeAt(at: Date): void {
     const delay = at.getTime() - Date.now();
     if (delay > WAKE_WITHIN_MS) return;
     const timer = setTimeout(() => {
       wakeTimers.delete(timer);
-      for (const worker of boss.getWipData()) if (worker.name === DELIVER_QUEUE) boss.notifyWorker(worker.id);
+      wake(false);
     }, Math.max(0, delay));
     wakeTimers.add(timer);
   }
@@ -86,7 +91,15 @@ export async function startDeliverer(deps: DelivererDeps, options: DelivererOpti
   await boss.work<DeliverJob>(
     DELIVER_QUEUE,
     { batchSize: 1, localConcurrency: options.concurrency ?? 10, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 2 },
-    async ([job]) => attempt(job.data),
+    async ([job]) => {
+      try {
+        await attempt(job.data);
+      } finally {
+        // With one job per fetch pg-boss would sleep its polling interval after each job, even with
+        // a backlog; a worker that just had work fetches again at once instead (and sleeps when empty).
+        wake(true);
+      }
+    },
   );
 
   return {

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { deliveriesOf, emit, registerEndpoint, startDeliveryStack, waitForDelivery, type DeliveryStack } from '../helpers/delivery.ts';
+import { startDispatcher } from '../../workers/dispatch.ts';
 import { createTenant } from '../helpers/factories.ts';
 import { receiverPool, verifyWebhook, type Receiver } from '../helpers/receiver.ts';
 
@@ -162,4 +163,24 @@ test('deliveries are invisible to other tenants and to the other mode', async (t
   const viewer = (await shop.key({ role: 'viewer' })).key;
   t.is((await api.request('GET', `/v1/deliveries/${delivery.id}`, { token: viewer })).status, 200);
   t.is((await api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: viewer })).status, 403);
+});
+
+test('several dispatchers at once deliver every event exactly once', async (t) => {
+  const { api, boss } = stack;
+  const { key } = await (await createTenant(api)).key();
+  const r = await receiver();
+  await registerEndpoint(api, key, { url: r.url, event_types: ['*'] });
+  const deps = { pool: api.db.app, boss, logger: api.deps.logger };
+  const extra = [startDispatcher(deps), startDispatcher(deps)];
+  const events = await Promise.all(Array.from({ length: 60 }, (_, i) => emit(api, key, 'bulk.item', { i })));
+  try {
+    await r.waitFor(60);
+  } finally {
+    await Promise.all(extra.map((d) => d.stop()));
+  }
+  const counts = await api.db.owner.query(
+    'select event_id, count(*)::int as n from deliveries where event_id = any($1::text[]) group by event_id', [events.map((e) => e.id)]);
+  t.is(counts.rowCount, 60);
+  t.true(counts.rows.every((row) => row.n === 1));
+  t.deepEqual(r.received.map((x) => x.headers['webhook-id']).sort(), events.map((e) => e.id).sort());
 });
