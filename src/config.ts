@@ -18,6 +18,8 @@ export interface Config {
   allowPrivateNetworks: Cidr[];
   retryScheduleMs: number[];
   disableAfterMs: number;
+  /** Total time for one webhook attempt: connect, send, response headers and body. */
+  deliveryTimeoutMs: number;
   storefrontDomain: string;
   logLevel: string;
   /** Whether the three secrets were generated for development (the admin token is printed then). */
@@ -77,6 +79,11 @@ export function loadConfig(env: Env = process.env): Config {
   const disableAfterMs = parseDuration(env.HERALD_DISABLE_AFTER || '5d');
   if (disableAfterMs === undefined || disableAfterMs <= 0) problems.push('HERALD_DISABLE_AFTER: expected a positive duration (e.g. 5d, 30s)');
 
+  const deliveryTimeoutMs = parseDuration(env.HERALD_DELIVERY_TIMEOUT || '15s');
+  if (deliveryTimeoutMs === undefined || deliveryTimeoutMs < 100 || deliveryTimeoutMs > 120_000) {
+    problems.push('HERALD_DELIVERY_TIMEOUT: expected a duration from 100ms to 2m (e.g. 15s)');
+  }
+
   const allowPrivateNetworks: Cidr[] = [];
   for (const part of (env.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const cidr = parseCidr(part);
@@ -119,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateNetworks,
     retryScheduleMs,
     disableAfterMs: disableAfterMs ?? 0,
+    deliveryTimeoutMs: deliveryTimeoutMs ?? 0,
     storefrontDomain,
     logLevel,
     generatedSecrets,

@@ -5,7 +5,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { Config } from '../src/config.ts';
 import { classify } from '../src/delivery/classify.ts';
-import { createGuardedClient, DEFAULT_TIMEOUT_MS } from '../src/delivery/client.ts';
+import { createGuardedClient } from '../src/delivery/client.ts';
 import { DELIVER_QUEUE, type DeliverJob } from '../src/delivery/queues.ts';
 import { sign } from '../src/delivery/sign.ts';
 import type { Pool } from '../src/db/pool.ts';
@@ -39,7 +39,7 @@ const WAKE_WITHIN_MS = 10 * 60_000;
 export async function startDeliverer(deps: DelivererDeps, options: DelivererOptions = {}): Promise<Deliverer> {
   const { config, pool, boss, logger } = deps;
   const client = createGuardedClient({
-    allow: config.allowPrivateNetworks, production: config.production, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    allow: config.allowPrivateNetworks, production: config.production, timeoutMs: options.timeoutMs ?? config.deliveryTimeoutMs,
   });
   const wakeTimers = new Set<NodeJS.Timeout>();
 

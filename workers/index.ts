@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const pool = await prepareDatabase(db, logger, command === 'all' ? 20 : 10);
 
   if (command in COMMANDS) {
-    const code = await runOperatorCommand(pool, command, args);
+    const code = await runOperatorCommand(pool, config, command, args);
     await pool.end();
     await db.stop();
     return code;

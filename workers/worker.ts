@@ -18,7 +18,7 @@ export interface Worker {
 }
 
 /** How long in-flight attempts get to finish at shutdown: one request's full timeout and a margin. */
-const GRACE_MS = 20_000;
+const graceMs = (deps: Deps) => deps.config.deliveryTimeoutMs + 5_000;
 
 export async function startWorker(deps: Deps & { boss: PgBoss }, port: number, options: DelivererOptions = {}): Promise<Worker> {
   const app = new Koa();
@@ -33,7 +33,7 @@ export async function startWorker(deps: Deps & { boss: PgBoss }, port: number, o
   return {
     port: (server.address() as { port: number }).port,
     async stop() {
-      await Promise.all([dispatcher.stop(), deliverer.stop(GRACE_MS), closeServer(server, 2_000)]);
+      await Promise.all([dispatcher.stop(), deliverer.stop(graceMs(deps)), closeServer(server, 2_000)]);
     },
   };
 }

@@ -2,7 +2,7 @@
 // through the same schemas and services as the HTTP routes.
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import { loadConfig } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import { HttpError } from '../errors.ts';
 import { presentApiKey } from '../http/presenters/apiKeys.ts';
@@ -13,7 +13,7 @@ import { NewDomain, presentDomain } from '../http/routes/domains.ts';
 import { addDomain, removeDomain } from '../services/domains.ts';
 import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, setTenantStatus } from '../services/tenants.ts';
 
-type Command = { usage: string; run(pool: Pool, args: string[]): Promise<unknown> };
+type Command = { usage: string; run(pool: Pool, args: string[], config: Config): Promise<unknown> };
 
 function flags(args: string[], names: string[]): { positionals: string[]; values: Record<string, string | undefined> } {
   const { positionals, values } = parseArgs({
@@ -80,15 +80,15 @@ export const COMMANDS: Record<string, Command> = {
   },
   'domains:add': {
     usage: 'domains:add TENANT_ID --domain DOMAIN',
-    run: async (pool, args) => {
+    run: async (pool, args, config) => {
       const { positionals, values } = flags(args, ['domain']);
       const { domain } = parse(NewDomain, bodyOf(values));
-      return presentDomain(await addDomain(pool, one(positionals, 'tenant id'), domain, loadConfig().storefrontDomain));
+      return presentDomain(await addDomain(pool, one(positionals, 'tenant id'), domain, config.storefrontDomain));
     },
   },
   'domains:remove': {
     usage: 'domains:remove TENANT_ID --domain DOMAIN',
-    run: async (pool, args) => {
+    run: async (pool, args, config) => {
       const { positionals, values } = flags(args, ['domain']);
       const { domain } = parse(NewDomain, bodyOf(values));
       return { ...presentDomain(await removeDomain(pool, one(positionals, 'tenant id'), domain)), deleted: true };
@@ -101,9 +101,9 @@ export function operatorUsage(): string {
 }
 
 /** Runs one subcommand; prints its JSON result, or a problem document and exit code 1. */
-export async function runOperatorCommand(pool: Pool, name: string, args: string[]): Promise<number> {
+export async function runOperatorCommand(pool: Pool, config: Config, name: string, args: string[]): Promise<number> {
   try {
-    const result = await COMMANDS[name].run(pool, args);
+    const result = await COMMANDS[name].run(pool, args, config);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } catch (err) {

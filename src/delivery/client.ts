@@ -5,12 +5,11 @@
 // never followed; timeouts bound the connect and the whole exchange; the response body is read
 // up to a cap and the connection dropped beyond it.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { readFileSync } from 'node:fs';
 import type { LookupFunction, Socket } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
+import { VERSION } from '../version.ts';
 import { checkAddress, checkUrl, isAllowListed, isLocalhostName, type UrlPolicy } from './address.ts';
 
-const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 const USER_AGENT = `Herald-Webhooks/${VERSION}`;
 
 export type ErrorKind =

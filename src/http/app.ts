@@ -1,7 +1,6 @@
 // The Koa application: request-wide middleware, then every route from one list.
 import Router from '@koa/router';
 import Koa from 'koa';
-import { readFileSync } from 'node:fs';
 import { allowOrigin, mountPreflight } from './cors.ts';
 import { requestContext, jsonBody } from './middleware.ts';
 import { openApiDocument } from './openapi.ts';
@@ -19,8 +18,7 @@ import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
 import { mount, route, type Deps, type Route } from './route.ts';
-
-export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+import { VERSION } from '../version.ts';
 
 export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes];
 
