@@ -47,12 +47,15 @@ async function main(): Promise<number> {
     ava.stderr.on('data', tee(process.stderr));
     ava.on('close', (status) => {
       const count = (re: RegExp) => Number(re.exec(output)?.[1] ?? 0);
-      const passed = count(/(\d+) tests? passed/);
-      const failed = count(/(\d+) tests? failed/) + count(/(\d+) uncaught exceptions?/) + count(/(\d+) unhandled rejections?/)
-        + count(/(\d+) tests? remained uncompleted/);
-      const ok = status === 0;
+      const lines = (re: RegExp) => output.split('\n').filter((l) => re.test(l)).length;
+      // ava's closing counts, or its per-test marks when it closes early (a timeout, a crash).
+      const passed = Math.max(count(/(\d+) tests? passed/), lines(/^\s*✔/));
+      const failed = Math.max(
+        count(/(\d+) tests? failed/) + count(/(\d+) uncaught exceptions?/) + count(/(\d+) unhandled rejections?/),
+        lines(/^\s*✘/),
+      );
       // A crashed or empty run must not read as green.
-      process.stdout.write(`\n${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed\n`);
+      process.stdout.write(`\n${passed} passed, ${status === 0 ? failed : Math.max(failed, 1)} failed\n`);
       resolve(status ?? 1);
     });
   });
