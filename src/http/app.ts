@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { allowOrigin, mountPreflight } from './cors.ts';
-import { requestContext, jsonBody } from './middleware.ts';
+import { jsonBody, queryGuard, requestContext } from './middleware.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { couponRoutes } from './routes/coupons.ts';
@@ -35,6 +35,7 @@ export function createApp(deps: Deps): Koa {
   mountPreflight(router, apiRoutes);
   app.use(requestContext(deps.logger));
   app.use(allowOrigin(apiRoutes));
+  app.use(queryGuard);
   app.use(jsonBody);
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -91,12 +91,39 @@ export async function jsonBody(ctx: Context, next: Next) {
   if (!JSON_TYPE.test(type)) throw unsupportedMediaType('request bodies must be application/json');
   const text = await readText(ctx);
   if (text.trim() === '') return next();
+  let body: unknown;
   try {
-    ctx.request.body = JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw badRequest('malformed JSON body');
   }
+  const nul = findNul(body, '');
+  if (nul !== undefined) throw badRequest('strings may not contain NUL (\\u0000) characters', [{ pointer: nul, detail: 'contains a NUL character' }]);
+  ctx.request.body = body;
   ctx.state.rawBody = text;
+  return next();
+}
+
+/** PostgreSQL text and jsonb cannot hold U+0000: refuse it at the door, naming where it is. */
+export function findNul(value: unknown, at: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const here = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (k.includes('\u0000')) return here;
+      const found = findNul(v, here);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The same for query parameters, on every method. */
+export async function queryGuard(ctx: Context, next: Next) {
+  if (ctx.querystring.includes('%00') || ctx.querystring.includes('\u0000')) {
+    const name = Object.entries(ctx.query).find(([k, v]) => findNul([k, v], '') !== undefined)?.[0] ?? '';
+    throw badRequest('query parameters may not contain NUL characters', [{ pointer: `/query/${name}`, detail: 'contains a NUL character' }]);
+  }
   return next();
 }
 
