@@ -22,6 +22,8 @@ export interface Config {
   deliveryTimeoutMs: number;
   storefrontDomain: string;
   logLevel: string;
+  /** Behind a reverse proxy: client address and host come from X-Forwarded-For / X-Forwarded-Host. */
+  trustProxy: boolean;
   /** Whether the three secrets were generated for development (the admin token is printed then). */
   generatedSecrets: boolean;
 }
@@ -93,6 +95,10 @@ export function loadConfig(env: Env = process.env): Config {
 
   const storefrontDomain = (env.HERALD_STOREFRONT_DOMAIN || 'shops.localhost').toLowerCase().replace(/\.$/, '');
   const logLevel = env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info');
+  const trustProxy = ['1', 'true'].includes((env.HERALD_TRUST_PROXY ?? '').toLowerCase());
+  if (env.HERALD_TRUST_PROXY && !trustProxy && !['0', 'false'].includes(env.HERALD_TRUST_PROXY.toLowerCase())) {
+    problems.push('HERALD_TRUST_PROXY: expected true or false');
+  }
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
 
   // Secrets: required in production, generated once and kept under the data dir otherwise.
@@ -129,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     deliveryTimeoutMs: deliveryTimeoutMs ?? 0,
     storefrontDomain,
     logLevel,
+    trustProxy,
     generatedSecrets,
   };
   if (problems.length) throw new ConfigError(problems);

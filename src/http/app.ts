@@ -23,14 +23,14 @@ import { VERSION } from '../version.ts';
 export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes];
 
 export function createApp(deps: Deps): Koa {
-  const app = new Koa({ proxy: process.env.HERALD_TRUST_PROXY === '1' });
+  const app = new Koa({ proxy: deps.config.trustProxy });
   const router = new Router();
-  const document = openApiDocument(apiRoutes, VERSION);
   const docs = route({
-    method: 'get', path: '/openapi.json', summary: 'This document', tag: 'docs', access: 'public',
+    method: 'get', path: '/openapi.json', summary: 'This OpenAPI 3.1 document', tag: 'docs', access: 'public',
     response: { status: 200, description: 'OpenAPI 3.1 document' },
     handle: async () => ({ status: 200, body: document }),
   });
+  const document = openApiDocument([...apiRoutes, docs], VERSION);
   mount(router, [...apiRoutes, docs], deps);
   mountPreflight(router, apiRoutes);
   app.use(requestContext(deps.logger));
