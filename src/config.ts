@@ -20,6 +20,8 @@ export interface Config {
   disableAfterMs: number;
   /** Total time for one webhook attempt: connect, send, response headers and body. */
   deliveryTimeoutMs: number;
+  /** How far back events can be replayed to an endpoint. */
+  eventRetentionMs: number;
   storefrontDomain: string;
   logLevel: string;
   /** Behind a reverse proxy: client address and host come from X-Forwarded-For / X-Forwarded-Host. */
@@ -86,6 +88,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('HERALD_DELIVERY_TIMEOUT: expected a duration from 100ms to 2m (e.g. 15s)');
   }
 
+  const eventRetentionMs = parseDuration(env.HERALD_EVENT_RETENTION || '30d');
+  if (eventRetentionMs === undefined || eventRetentionMs < 3_600_000) problems.push('HERALD_EVENT_RETENTION: expected a duration of at least 1h (e.g. 30d)');
+
   const allowPrivateNetworks: Cidr[] = [];
   for (const part of (env.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const cidr = parseCidr(part);
@@ -133,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     retryScheduleMs,
     disableAfterMs: disableAfterMs ?? 0,
     deliveryTimeoutMs: deliveryTimeoutMs ?? 0,
+    eventRetentionMs: eventRetentionMs ?? 0,
     storefrontDomain,
     logLevel,
     trustProxy,
