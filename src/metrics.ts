@@ -1,6 +1,11 @@
 // Prometheus metrics (prom-client: the standard Node client). Series are prefixed herald_ and
 // never carry tenant ids as labels (unbounded cardinality, and tenant data in a shared system).
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// Counters and histograms count what this process did; the backlog gauges are read from the
+// database at each scrape, so every process reports the same global numbers.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { outboxBacklog } from './db/outbox.ts';
+import type { Pool } from './db/pool.ts';
+import { deliverBacklog } from './delivery/queues.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
@@ -19,9 +24,9 @@ export const deliveryAttempts = new Counter({
   registers: [registry],
 });
 
-export const deliveryDuration = new Histogram({
-  name: 'herald_delivery_duration_seconds',
-  help: 'Time from the start of a delivery attempt to its response or error',
+export const attemptDuration = new Histogram({
+  name: 'herald_attempt_duration_seconds',
+  help: 'Time from the start of a delivery attempt to its response or error, by outcome',
   labelNames: ['outcome'] as const,
   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
   registers: [registry],
@@ -32,3 +37,45 @@ export const eventsDispatched = new Counter({
   help: 'Events taken from the outbox and fanned out to matching endpoints',
   registers: [registry],
 });
+
+export const dispatchLag = new Histogram({
+  name: 'herald_dispatch_lag_seconds',
+  help: 'Time from an event\'s commit to its deliveries\' jobs being enqueued',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers: [registry],
+});
+
+export const deliveriesRequeued = new Counter({
+  name: 'herald_deliveries_requeued_total',
+  help: 'Overdue deliveries whose lost job the sweeper put back on the queue',
+  registers: [registry],
+});
+
+// stage: `outbox` (events waiting for dispatch) or `deliver` (attempts due and not yet started).
+const queueDepth = new Gauge({
+  name: 'herald_queue_depth',
+  help: 'Work waiting now: events not yet dispatched (stage=outbox), attempts due and not started (stage=deliver)',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+const oldestPending = new Gauge({
+  name: 'herald_oldest_pending_seconds',
+  help: 'How long the longest-waiting work of each stage has waited (0 when none waits)',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+/** The exposition text, with the backlog gauges read now; a database error leaves them as they were. */
+export async function renderMetrics(pool: Pool): Promise<string> {
+  try {
+    const [outbox, deliver] = await Promise.all([outboxBacklog(pool), deliverBacklog(pool)]);
+    for (const [stage, backlog] of [['outbox', outbox], ['deliver', deliver]] as const) {
+      queueDepth.set({ stage }, backlog.depth);
+      oldestPending.set({ stage }, Math.max(0, backlog.waited));
+    }
+  } catch {
+    // /readyz reports the database; metrics still answer with what this process counted.
+  }
+  return registry.metrics();
+}

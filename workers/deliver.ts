@@ -10,7 +10,7 @@ import { DELIVER_QUEUE, type DeliverJob } from '../src/delivery/queues.ts';
 import { sign } from '../src/delivery/sign.ts';
 import type { Pool } from '../src/db/pool.ts';
 import type { Logger } from '../src/logger.ts';
-import { deliveryAttempts, deliveryDuration } from '../src/metrics.ts';
+import { attemptDuration, deliveryAttempts } from '../src/metrics.ts';
 import { prepareAttempt, recordAttempt } from '../src/services/deliveries.ts';
 import { eventEnvelope } from '../src/services/events.ts';
 
@@ -74,11 +74,13 @@ export async function startDeliverer(deps: DelivererDeps, options: DelivererOpti
       'herald-event-type': event.type,
       'herald-attempt': String(job.attempt),
     }, body);
-    const outcome = classify(result, job.attempt, { scheduleMs: config.retryScheduleMs, now: Date.now() });
-    const recorded = await recordAttempt(pool, boss, job, { endpointId: endpoint.id, startedAt, result, outcome });
-    if (!recorded) return;
+    const classified = classify(result, job.attempt, { scheduleMs: config.retryScheduleMs, now: Date.now() });
+    const outcome = await recordAttempt(pool, boss, job, {
+      endpointId: endpoint.id, startedAt, result, outcome: classified, disableAfterMs: config.disableAfterMs,
+    });
+    if (!outcome) return;
     deliveryAttempts.inc({ outcome: outcome.kind });
-    deliveryDuration.observe({ outcome: outcome.kind }, result.durationMs / 1000);
+    attemptDuration.observe({ outcome: outcome.kind }, result.durationMs / 1000);
     logger.info({
       msg: 'delivery.attempted', tenant_id: job.tenant_id, mode: job.mode, delivery_id: job.delivery_id, event_id: event.id,
       endpoint_id: endpoint.id, attempt: job.attempt, outcome: outcome.kind, status_code: result.statusCode,

@@ -14,7 +14,7 @@ import type { Pool, Tx } from '../src/db/pool.ts';
 import { transaction } from '../src/db/tenant.ts';
 import { newId } from '../src/ids.ts';
 import type { Logger } from '../src/logger.ts';
-import { eventsDispatched } from '../src/metrics.ts';
+import { dispatchLag, eventsDispatched } from '../src/metrics.ts';
 import { matchesEventType } from '../src/services/endpoints.ts';
 
 export interface DispatcherDeps {
@@ -32,9 +32,9 @@ const ANALYZE_EVERY_MS = 60_000;
 
 /** Claims and fans out one batch; returns how many events it took (0: the outbox is empty). */
 export async function dispatchBatch({ pool, boss, logger }: DispatcherDeps, batchSize = 100): Promise<{ events: number; deliveries: number }> {
-  return transaction(pool, async (tx) => {
+  const done = await transaction(pool, async (tx) => {
     const scope = await claimOutboxScope(tx);
-    if (!scope) return { events: 0, deliveries: 0 };
+    if (!scope) return { events: 0, deliveries: 0, waited: [] };
     await pinScope(tx, scope);
     const events = await claimOutboxBatch(tx, batchSize);
     const endpoints = await enabledEndpoints(tx);
@@ -46,10 +46,13 @@ export async function dispatchBatch({ pool, boss, logger }: DispatcherDeps, batc
     }
     await insertDeliveries(tx, scope, deliveries);
     await enqueueAttempts(boss, tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1 })));
-    await deleteOutbox(tx, events.map((e) => e.event_id));
-    eventsDispatched.inc(events.length);
-    return { events: events.length, deliveries: deliveries.length };
+    const waited = await deleteOutbox(tx, events.map((e) => e.event_id));
+    return { events: events.length, deliveries: deliveries.length, waited };
   });
+  // Counted once committed: a rolled-back batch is claimed again.
+  eventsDispatched.inc(done.events);
+  for (const seconds of done.waited) dispatchLag.observe(Math.max(0, seconds));
+  return { events: done.events, deliveries: done.deliveries };
 }
 
 export interface Dispatcher {

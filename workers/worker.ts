@@ -1,5 +1,6 @@
-// The worker role: the dispatcher (outbox → deliveries) and the deliver worker (one attempt per
-// job), plus /healthz, /readyz and /metrics on HERALD_WORKER_PORT.
+// The worker role: the dispatcher (outbox → deliveries), the deliver worker (one attempt per
+// job) and the sweeper (re-queues attempts whose job was lost), plus /healthz, /readyz and
+// /metrics on HERALD_WORKER_PORT.
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Server } from 'node:http';
@@ -10,6 +11,7 @@ import { healthRoutes } from '../src/http/routes/health.ts';
 import { closeServer, listen } from '../src/runtime.ts';
 import { startDeliverer, type DelivererOptions } from './deliver.ts';
 import { startDispatcher } from './dispatch.ts';
+import { startSweeper } from './sweep.ts';
 
 export interface Worker {
   port: number;
@@ -30,10 +32,11 @@ export async function startWorker(deps: Deps & { boss: PgBoss }, port: number, o
   const server: Server = await listen(app, port);
   const deliverer = await startDeliverer(deps, options);
   const dispatcher = startDispatcher(deps);
+  const sweeper = startSweeper(deps);
   return {
     port: (server.address() as { port: number }).port,
     async stop() {
-      await Promise.all([dispatcher.stop(), deliverer.stop(graceMs(deps)), closeServer(server, 2_000)]);
+      await Promise.all([dispatcher.stop(), sweeper.stop(), deliverer.stop(graceMs(deps)), closeServer(server, 2_000)]);
     },
   };
 }

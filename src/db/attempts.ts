@@ -22,6 +22,7 @@ export interface NewAttempt {
   mode: Mode;
   id: string;
   deliveryId: string;
+  endpointId: string;
   number: number;
   startedAt: Date;
   durationMs: number;
@@ -35,11 +36,11 @@ export interface NewAttempt {
 /** False when this attempt number is already on record (a redone job). */
 export async function insertAttempt(tx: Tx, a: NewAttempt): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `insert into delivery_attempts (tenant_id, mode, id, delivery_id, number, started_at, duration_ms, status_code,
+    `insert into delivery_attempts (tenant_id, mode, id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
                                     response_headers, response_body, error_kind, error_message)
-     values ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)
+     values ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)
      on conflict (tenant_id, delivery_id, number) do nothing`,
-    [a.tenantId, a.mode, a.id, a.deliveryId, a.number, a.startedAt, a.durationMs, a.statusCode,
+    [a.tenantId, a.mode, a.id, a.deliveryId, a.endpointId, a.number, a.startedAt, a.durationMs, a.statusCode,
       a.responseHeaders && JSON.stringify(a.responseHeaders), a.responseBody, a.errorKind, a.errorMessage],
   );
   return rowCount === 1;
@@ -48,4 +49,37 @@ export async function insertAttempt(tx: Tx, a: NewAttempt): Promise<boolean> {
 export async function listAttempts(tx: Tx, deliveryId: string): Promise<AttemptRow[]> {
   const { rows } = await tx.query(`select ${COLUMNS} from delivery_attempts where delivery_id = $1 order by number`, [deliveryId]);
   return rows;
+}
+
+export interface AttemptStats {
+  attempts: number;
+  succeeded: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+}
+
+/**
+ * An endpoint's attempts over the last hour and the last day: one range scan of the
+ * (endpoint, started_at) index, which also holds the status and duration it reads.
+ */
+export async function endpointAttemptStats(tx: Tx, endpointId: string): Promise<{ hour: AttemptStats; day: AttemptStats }> {
+  const { rows } = await tx.query(
+    `select count(*) filter (where hour)::int as hour_attempts,
+            count(*) filter (where hour and ok)::int as hour_succeeded,
+            percentile_cont(0.5) within group (order by duration_ms) filter (where hour) as hour_p50,
+            percentile_cont(0.95) within group (order by duration_ms) filter (where hour) as hour_p95,
+            count(*)::int as day_attempts,
+            count(*) filter (where ok)::int as day_succeeded,
+            percentile_cont(0.5) within group (order by duration_ms) as day_p50,
+            percentile_cont(0.95) within group (order by duration_ms) as day_p95
+       from (select duration_ms, started_at >= now() - interval '1 hour' as hour, status_code between 200 and 299 as ok
+               from delivery_attempts where endpoint_id = $1 and started_at >= now() - interval '1 day') a`,
+    [endpointId],
+  );
+  const r = rows[0];
+  const round = (v: number | null) => (v === null ? null : Math.round(v));
+  return {
+    hour: { attempts: r.hour_attempts, succeeded: r.hour_succeeded, p50_ms: round(r.hour_p50), p95_ms: round(r.hour_p95) },
+    day: { attempts: r.day_attempts, succeeded: r.day_succeeded, p50_ms: round(r.day_p50), p95_ms: round(r.day_p95) },
+  };
 }

@@ -12,11 +12,13 @@ export interface EndpointRow {
   metadata: Record<string, string>;
   enabled: boolean;
   disabled_reason: string | null;
+  /** Start of the current run of failed attempts; null while healthy. */
+  failing_since: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'tenant_id, id, mode, url, event_types, description, metadata, enabled, disabled_reason, created_at, updated_at';
+const COLUMNS = 'tenant_id, id, mode, url, event_types, description, metadata, enabled, disabled_reason, failing_since, created_at, updated_at';
 
 export interface EndpointFields {
   url: string;
@@ -62,11 +64,12 @@ export async function findEndpoint(tx: Tx, id: string, lock = false): Promise<En
   return rows[0];
 }
 
+/** Re-enabling starts a fresh failure streak (the old one led to the disable). */
 export async function updateEndpoint(tx: Tx, id: string, e: EndpointFields & { disabledReason: string | null }): Promise<EndpointRow> {
   const { rows } = await tx.query(
     `update webhook_endpoints
         set url = $2, event_types = $3::text[], description = $4, metadata = $5::jsonb, enabled = $6,
-            disabled_reason = $7, updated_at = clock_timestamp()
+            disabled_reason = $7, failing_since = case when enabled then failing_since end, updated_at = clock_timestamp()
       where id = $1 and deleted_at is null returning ${COLUMNS}`,
     [id, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.disabledReason],
   );
@@ -81,6 +84,26 @@ export async function disableEndpoint(tx: Tx, id: string, reason: string): Promi
     [id, reason],
   );
   return rows[0];
+}
+
+/**
+ * A failed attempt that started at `at`: starts the failure streak if none is running and returns
+ * its start. Takes no row lock while a streak runs (only its first failure writes).
+ */
+export async function noteEndpointFailure(tx: Tx, id: string, at: Date): Promise<Date> {
+  const { rows } = await tx.query(
+    `with started as (
+       update webhook_endpoints set failing_since = $2 where id = $1 and failing_since is null returning failing_since
+     )
+     select coalesce((select failing_since from started), (select failing_since from webhook_endpoints where id = $1), $2) as since`,
+    [id, at],
+  );
+  return rows[0].since;
+}
+
+/** A delivered attempt ends the failure streak (no write while healthy). */
+export async function clearEndpointFailure(tx: Tx, id: string): Promise<void> {
+  await tx.query('update webhook_endpoints set failing_since = null where id = $1 and failing_since is not null', [id]);
 }
 
 export async function markEndpointDeleted(tx: Tx, id: string): Promise<void> {
@@ -114,6 +137,39 @@ export async function signingSecrets(tx: Tx, endpointId: string): Promise<Buffer
     [endpointId],
   );
   return rows.map((r) => r.ciphertext);
+}
+
+export async function nextSecretVersion(tx: Tx, endpointId: string): Promise<number> {
+  const { rows } = await tx.query('select coalesce(max(version), 0) + 1 as v from webhook_endpoint_secrets where endpoint_id = $1', [endpointId]);
+  return rows[0].v;
+}
+
+/**
+ * A rotation: every secret that signs now keeps signing for `overlapSeconds` at most (an earlier
+ * expiry stays), except beyond the newest `keep`, which stop at once. Returns the latest expiry.
+ */
+export async function expireSecrets(tx: Tx, endpointId: string, overlapSeconds: number, keep: number): Promise<Date | null> {
+  const { rows } = await tx.query(
+    `with signing as (
+       select version, row_number() over (order by version desc) as rank from webhook_endpoint_secrets
+        where endpoint_id = $1 and (expires_at is null or expires_at > now())
+     ), until as (
+       select now() + make_interval(secs => $2::int) as at
+     ), expired as (
+       update webhook_endpoint_secrets s
+          set expires_at = case when signing.rank <= $3::int then least(coalesce(s.expires_at, until.at), until.at) else now() end
+         from signing, until where s.endpoint_id = $1 and s.version = signing.version
+       returning s.expires_at
+     )
+     select max(expires_at) as until from expired`,
+    [endpointId, overlapSeconds, keep],
+  );
+  return rows[0].until;
+}
+
+/** Erases secrets that no longer sign. */
+export async function deleteExpiredSecrets(tx: Tx, endpointId: string): Promise<void> {
+  await tx.query('delete from webhook_endpoint_secrets where endpoint_id = $1 and expires_at <= now()', [endpointId]);
 }
 
 export async function deleteSecrets(tx: Tx, endpointId: string): Promise<void> {

@@ -61,3 +61,19 @@ export async function listEvents(tx: Tx, f: EventFilter): Promise<EventRow[]> {
   );
   return rows;
 }
+
+/**
+ * Events created in [since, until) whose type an endpoint's filters accept (exact, `ns.*`, `*`:
+ * the rule of matchesEventType), oldest first; webhook.test matches no filter. For replays.
+ */
+export async function eventsMatching(tx: Tx, f: { since: Date; until: Date; filters: string[]; limit: number }): Promise<Array<{ id: string; type: string }>> {
+  const { rows } = await tx.query(
+    `select id, type from events
+      where created_at >= $1 and created_at < $2 and type <> 'webhook.test'
+        and exists (select 1 from unnest($3::text[]) as f (filter)
+                     where filter = '*' or filter = type or (right(filter, 2) = '.*' and starts_with(type, left(filter, -1))))
+      order by created_at, id limit $4`,
+    [f.since, f.until, f.filters, f.limit],
+  );
+  return rows;
+}

@@ -1,7 +1,7 @@
 // The dispatcher's side of the outbox. A claim transaction first finds, across tenants, the
 // scope (tenant, mode) of the oldest unclaimed row through the SECURITY DEFINER function, pins
 // that scope like withTenant does, then claims that scope's rows under row-level security.
-import type { Tx } from './pool.ts';
+import type { Pool, Tx } from './pool.ts';
 import type { Mode, TenantScope } from './tenant.ts';
 
 /** Locks the oldest unclaimed outbox row of any tenant; returns its scope, or undefined if none. */
@@ -30,6 +30,17 @@ export async function claimOutboxBatch(tx: Tx, limit: number): Promise<ClaimedEv
   return rows;
 }
 
-export async function deleteOutbox(tx: Tx, eventIds: string[]): Promise<void> {
-  await tx.query('delete from outbox where event_id = any($1::text[])', [eventIds]);
+/** Deletes the dispatched rows; returns each one's wait in seconds (commit of its event → now, by the database clock). */
+export async function deleteOutbox(tx: Tx, eventIds: string[]): Promise<number[]> {
+  const { rows } = await tx.query(
+    'delete from outbox where event_id = any($1::text[]) returning extract(epoch from clock_timestamp() - created_at)::float8 as waited',
+    [eventIds],
+  );
+  return rows.map((r) => r.waited);
+}
+
+/** Across tenants (SECURITY DEFINER, counts only): events waiting for dispatch, and the oldest one's wait in seconds. */
+export async function outboxBacklog(pool: Pool): Promise<{ depth: number; waited: number }> {
+  const { rows } = await pool.query('select depth::int, coalesce(extract(epoch from now() - oldest), 0)::float8 as waited from outbox_backlog()');
+  return rows[0];
 }

@@ -9,6 +9,8 @@ import type { Logger } from '../logger.ts';
 type QueueOptions = Omit<Queue, 'name'>;
 
 export const DELIVER_QUEUE = 'deliver';
+/** Job states in which an attempt will still be made. */
+const LIVE_STATES = ['created', 'retry', 'active'];
 
 export const QUEUES: Record<string, QueueOptions> = {
   [DELIVER_QUEUE]: {
@@ -58,6 +60,42 @@ export async function enqueueAttempts(boss: PgBoss, tx: Tx, jobs: Array<DeliverJ
 /** Moves an attempt still waiting for its time to now (an attempt already running is left alone). */
 export async function bringForward(boss: PgBoss, tx: Tx, deliveryId: string, attempt: number): Promise<void> {
   await boss.update(DELIVER_QUEUE, undefined, { id: jobId(deliveryId, attempt), startAfter: new Date(), db: inTransaction(tx) });
+}
+
+/**
+ * Puts an attempt whose job was lost back on the queue, due now, under its deterministic id: a
+ * job that ended (pg-boss gave up on it) is replaced, a missing one inserted. Returns false
+ * when the attempt still has a live job (queued, retrying or running).
+ */
+export async function requeueLostAttempt(boss: PgBoss, tx: Tx, job: DeliverJob): Promise<boolean> {
+  const id = jobId(job.delivery_id, job.attempt);
+  const db = inTransaction(tx);
+  const [existing] = await boss.findJobs(DELIVER_QUEUE, { id, db });
+  if (existing && LIVE_STATES.includes(existing.state)) return false;
+  if (existing) await boss.deleteJob(DELIVER_QUEUE, id, { db });
+  await enqueueAttempts(boss, tx, [job]);
+  return true;
+}
+
+/** Those of these attempts that have no live job (queued, retrying or running). */
+export async function withoutLiveJob<T extends { delivery_id: string; attempt: number }>(pool: Pool, attempts: T[]): Promise<T[]> {
+  if (!attempts.length) return [];
+  const { rows } = await pool.query(
+    `select id::text from pgboss.job where name = $1 and id = any($2::uuid[]) and state::text = any($3::text[])`,
+    [DELIVER_QUEUE, attempts.map((a) => jobId(a.delivery_id, a.attempt)), LIVE_STATES],
+  );
+  const live = new Set(rows.map((r) => r.id));
+  return attempts.filter((a) => !live.has(jobId(a.delivery_id, a.attempt)));
+}
+
+/** Deliver jobs due now and not yet started, and how long (seconds) the longest-waiting one has been due. */
+export async function deliverBacklog(pool: Pool): Promise<{ depth: number; waited: number }> {
+  const { rows } = await pool.query(
+    `select count(*)::int as depth, coalesce(extract(epoch from now() - min(start_after)), 0)::float8 as waited from pgboss.job
+      where name = $1 and state < 'active' and not blocked and start_after <= now()`,
+    [DELIVER_QUEUE],
+  );
+  return rows[0];
 }
 
 /** pg-boss's fetch plan degrades on stale statistics; the owner's function re-ANALYZEs its jobs. */

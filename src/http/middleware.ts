@@ -57,7 +57,8 @@ export function requestContext(logger: Logger) {
       }
       ctx.type = 'application/problem+json';
     }
-    const route = (ctx.state.route as string | undefined) ?? (ctx.status === 404 ? 'unmatched' : ctx.path);
+    // Only route templates are labels: a raw path (e.g. of a 405) would carry ids and grow without bound.
+    const route = (ctx.state.route as string | undefined) ?? 'unmatched';
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     httpRequests.inc({ route, method: ctx.method, status: String(ctx.status) });
     const line = {

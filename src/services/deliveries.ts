@@ -4,19 +4,21 @@
 import type { PgBoss } from 'pg-boss';
 import type { Outcome } from '../delivery/classify.ts';
 import type { HttpResult } from '../delivery/client.ts';
-import { bringForward, enqueueAttempts, type DeliverJob } from '../delivery/queues.ts';
+import { bringForward, enqueueAttempts, requeueLostAttempt, type DeliverJob } from '../delivery/queues.ts';
 import { insertAttempt, listAttempts, type AttemptRow } from '../db/attempts.ts';
 import {
   advanceDelivery, cancelDelivery, findDelivery, listDeliveries, requeueDelivery, type DeliveryFilter, type DeliveryRow,
   type DeliveryStatus,
 } from '../db/deliveries.ts';
-import { findEndpoint, type EndpointRow } from '../db/endpoints.ts';
+import { clearEndpointFailure, findEndpoint, noteEndpointFailure, type EndpointRow } from '../db/endpoints.ts';
 import { findEvent, type EventRow } from '../db/events.ts';
 import type { Pool, Tx } from '../db/pool.ts';
 import { withTenant, type TenantScope } from '../db/tenant.ts';
 import { conflict, notFound, serviceUnavailable } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
 import { disableAutomatically, secretsForSigning } from './endpoints.ts';
+
+const scopeOf = (job: DeliverJob): TenantScope => ({ tenantId: job.tenant_id, mode: job.mode });
 
 export async function listDeliveriesOf(pool: Pool, scope: TenantScope, filter: DeliveryFilter): Promise<DeliveryRow[]> {
   return withTenant(pool, scope, (tx) => listDeliveries(tx, { ...filter, limit: filter.limit + 1 }));
@@ -53,6 +55,19 @@ export async function retryDelivery(pool: Pool, boss: PgBoss | undefined, scope:
   });
 }
 
+/**
+ * Puts an overdue attempt whose job was lost (the database was down through all of pg-boss's
+ * retries) back on the queue, under its deterministic job id. False when, checked again under
+ * the delivery's lock, the attempt is no longer due or still has a live job.
+ */
+export async function requeueOverdue(pool: Pool, boss: PgBoss, job: DeliverJob): Promise<boolean> {
+  return withTenant(pool, scopeOf(job), async (tx) => {
+    const delivery = await findDelivery(tx, job.delivery_id, true);
+    if (!delivery || !['pending', 'retrying'].includes(delivery.status) || delivery.attempt_count !== job.attempt - 1) return false;
+    return requeueLostAttempt(boss, tx, job);
+  });
+}
+
 /** Everything one attempt needs. */
 export interface PreparedAttempt {
   delivery: DeliveryRow;
@@ -61,8 +76,6 @@ export interface PreparedAttempt {
   /** In clear, current first. */
   secrets: string[];
 }
-
-const scopeOf = (job: DeliverJob): TenantScope => ({ tenantId: job.tenant_id, mode: job.mode });
 
 /**
  * Loads the attempt's delivery, endpoint, event and secrets; undefined when there is nothing to
@@ -89,26 +102,46 @@ export async function prepareAttempt(pool: Pool, encryptionKey: Buffer, job: Del
 const STATUS_AFTER: Record<Outcome['kind'], DeliveryStatus> = { delivered: 'delivered', retry: 'retrying', failed: 'failed', disable: 'failed' };
 
 /**
+ * Keeps the endpoint's failure streak: a delivered attempt ends it; a failed one starts it or,
+ * once it has lasted `disableAfterMs`, turns the outcome into the endpoint's disable.
+ */
+async function trackFailures(tx: Tx, endpointId: string, startedAt: Date, outcome: Outcome, disableAfterMs: number): Promise<Outcome> {
+  if (outcome.kind === 'delivered') {
+    await clearEndpointFailure(tx, endpointId);
+    return outcome;
+  }
+  if (outcome.kind === 'disable') return outcome;
+  const since = await noteEndpointFailure(tx, endpointId, startedAt);
+  if (startedAt.getTime() - since.getTime() < disableAfterMs) return outcome;
+  return { kind: 'disable', reason: `failing continuously since ${since.toISOString()} (last: ${outcome.reason})` };
+}
+
+/**
  * Records the attempt and moves the delivery on, in one transaction: the next attempt's job,
- * or the endpoint's disable, commit with it. False when this attempt was already on record
- * (a redone job) — then nothing else changes either.
+ * or the endpoint's disable, commit with it. Returns the outcome that applied (a failure can
+ * become the endpoint's disable), or undefined when this attempt was already on record (a redone
+ * job) — then nothing else changes either.
  */
 export async function recordAttempt(
   pool: Pool,
   boss: PgBoss,
   job: DeliverJob,
-  attempt: { endpointId: string; startedAt: Date; result: HttpResult; outcome: Outcome },
-): Promise<boolean> {
+  attempt: { endpointId: string; startedAt: Date; result: HttpResult; outcome: Outcome; disableAfterMs: number },
+): Promise<Outcome | undefined> {
   const scope = scopeOf(job);
-  const { result, outcome } = attempt;
+  const { result } = attempt;
   return withTenant(pool, scope, async (tx) => {
     const recorded = await insertAttempt(tx, {
-      tenantId: scope.tenantId, mode: scope.mode, id: newId('attempt'), deliveryId: job.delivery_id, number: job.attempt,
-      startedAt: attempt.startedAt, durationMs: result.durationMs, statusCode: result.statusCode,
+      tenantId: scope.tenantId, mode: scope.mode, id: newId('attempt'), deliveryId: job.delivery_id, endpointId: attempt.endpointId,
+      number: job.attempt, startedAt: attempt.startedAt, durationMs: result.durationMs, statusCode: result.statusCode,
       responseHeaders: result.error ? null : result.headers, responseBody: result.error ? null : result.body,
       errorKind: result.error?.kind ?? null, errorMessage: result.error?.message ?? null,
     });
-    if (!recorded) return false;
+    if (!recorded) return undefined;
+    const outcome = await trackFailures(tx, attempt.endpointId, attempt.startedAt, attempt.outcome, attempt.disableAfterMs);
+    // Lock order is endpoint, then delivery, everywhere: a disable goes on to cancel the
+    // endpoint's other deliveries, whose own attempts may be recording right now.
+    if (outcome.kind === 'disable') await findEndpoint(tx, attempt.endpointId, true);
     // Not advanced when the delivery was cancelled meanwhile (its endpoint deleted): the attempt stays on record.
     const advanced = await advanceDelivery(tx, job.delivery_id, {
       attempt: job.attempt, at: attempt.startedAt, status: STATUS_AFTER[outcome.kind],
@@ -119,6 +152,6 @@ export async function recordAttempt(
       await enqueueAttempts(boss, tx, [{ ...job, attempt: job.attempt + 1, startAfter: outcome.at }]);
     }
     if (advanced && outcome.kind === 'disable') await disableAutomatically(tx, scope, attempt.endpointId, outcome.reason);
-    return true;
+    return outcome;
   });
 }

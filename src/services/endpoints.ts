@@ -1,14 +1,15 @@
 // Webhook endpoints: where a tenant's events go. URLs are checked against the address rules at
-// registration; each endpoint gets a signing secret, encrypted at rest; at most 50 endpoints per
-// tenant and mode; deleting one cancels its pending deliveries.
+// registration; each endpoint gets a signing secret, encrypted at rest, rotated with an overlap;
+// at most 50 endpoints per tenant and mode; deleting one cancels its pending deliveries.
 import type { Config } from '../config.ts';
 import { checkUrl } from '../delivery/address.ts';
 import { decryptSecret, encryptSecret } from '../delivery/secrets.ts';
 import { generateSecret } from '../delivery/sign.ts';
+import { endpointAttemptStats, type AttemptStats } from '../db/attempts.ts';
 import { cancelPendingDeliveries } from '../db/deliveries.ts';
 import {
-  countEndpoints, deleteSecrets, disableEndpoint, findEndpoint, insertEndpoint, insertSecret, listEndpoints,
-  lockEndpointCreation, markEndpointDeleted, signingSecrets, updateEndpoint, type EndpointRow,
+  countEndpoints, deleteExpiredSecrets, deleteSecrets, disableEndpoint, expireSecrets, findEndpoint, insertEndpoint, insertSecret,
+  listEndpoints, lockEndpointCreation, markEndpointDeleted, nextSecretVersion, signingSecrets, updateEndpoint, type EndpointRow,
 } from '../db/endpoints.ts';
 import type { Pool, Tx } from '../db/pool.ts';
 import { withTenant, type TenantScope } from '../db/tenant.ts';
@@ -18,6 +19,9 @@ import { recordEvent } from './events.ts';
 
 export const MAX_ENDPOINTS = 50;
 export const MAX_METADATA_KEYS = 50;
+/** Secrets signing at once, the newest included: rotating faster than the overlap retires the oldest. */
+export const MAX_SIGNING_SECRETS = 5;
+export const DEFAULT_OVERLAP_SECONDS = 86_400;
 
 /** `*` matches every type, `order.*` every type under `order.`, anything else itself. */
 export function matchesEventType(filters: readonly string[], type: string): boolean {
@@ -65,10 +69,14 @@ export async function createEndpoint({ config, pool }: Services, scope: TenantSc
       tenantId: scope.tenantId, id, mode: scope.mode, url, eventTypes: [...new Set(input.event_types)],
       description: input.description ?? null, metadata: input.metadata ?? {}, enabled: input.enabled ?? true,
     });
-    const ciphertext = encryptSecret(config.encryptionKey, { tenantId: scope.tenantId, endpointId: id }, generateSecret());
-    await insertSecret(tx, { tenantId: scope.tenantId, endpointId: id, mode: scope.mode, version: 1, ciphertext });
+    await addSecret(tx, config.encryptionKey, scope, id, 1);
     return row;
   });
+}
+
+async function addSecret(tx: Tx, key: Buffer, scope: TenantScope, endpointId: string, version: number): Promise<void> {
+  const ciphertext = encryptSecret(key, { tenantId: scope.tenantId, endpointId }, generateSecret());
+  await insertSecret(tx, { tenantId: scope.tenantId, endpointId, mode: scope.mode, version, ciphertext });
 }
 
 export async function listEndpointsOf(pool: Pool, scope: TenantScope, page: { limit: number; startingAfter?: string }) {
@@ -81,8 +89,18 @@ async function existing(tx: Tx, id: string, lock = false): Promise<EndpointRow> 
   return row;
 }
 
-export async function getEndpoint(pool: Pool, scope: TenantScope, id: string): Promise<EndpointRow> {
-  return withTenant(pool, scope, (tx) => existing(tx, id));
+export interface EndpointStats {
+  last_hour: AttemptStats;
+  last_day: AttemptStats;
+}
+
+/** The endpoint with its recent delivery statistics. */
+export async function getEndpoint(pool: Pool, scope: TenantScope, id: string): Promise<{ endpoint: EndpointRow; stats: EndpointStats }> {
+  return withTenant(pool, scope, async (tx) => {
+    const endpoint = await existing(tx, id);
+    const { hour, day } = await endpointAttemptStats(tx, id);
+    return { endpoint, stats: { last_hour: hour, last_day: day } };
+  });
 }
 
 export async function patchEndpoint({ config, pool }: Services, scope: TenantScope, id: string, patch: EndpointPatch): Promise<EndpointRow> {
@@ -123,6 +141,21 @@ export async function revealSecret({ config, pool }: Services, scope: TenantScop
   });
 }
 
+/**
+ * A new current secret; the ones signing now keep signing beside it for `overlapSeconds`
+ * (0: they stop at once and are erased). Returns when the last previous secret stops signing.
+ */
+export async function rotateSecret({ config, pool }: Services, scope: TenantScope, id: string, overlapSeconds: number): Promise<Date | null> {
+  return withTenant(pool, scope, async (tx) => {
+    await existing(tx, id, true);
+    const version = await nextSecretVersion(tx, id);
+    const until = await expireSecrets(tx, id, overlapSeconds, MAX_SIGNING_SECRETS - 1);
+    await deleteExpiredSecrets(tx, id);
+    await addSecret(tx, config.encryptionKey, scope, id, version);
+    return until;
+  });
+}
+
 /** Every secret that signs now (current first), in clear, for the deliver worker. */
 export async function secretsForSigning(tx: Tx, key: Buffer, scope: TenantScope, endpointId: string): Promise<string[]> {
   const sealed = await signingSecrets(tx, endpointId);
@@ -130,11 +163,14 @@ export async function secretsForSigning(tx: Tx, key: Buffer, scope: TenantScope,
 }
 
 /**
- * An automatic disable (DESIGN §3): `enabled: false` with the reason, and `endpoint.disabled` to
- * the tenant's endpoints that subscribe to it, in the caller's transaction. Once per disable.
+ * An automatic disable (DESIGN §3): `enabled: false` with the reason, its deliveries still to
+ * come cancelled, and `endpoint.disabled` to the tenant's endpoints that subscribe to it, in
+ * the caller's transaction. Once per disable.
  */
 export async function disableAutomatically(tx: Tx, scope: TenantScope, endpointId: string, reason: string): Promise<boolean> {
   const row = await disableEndpoint(tx, endpointId, reason);
-  if (row) await recordEvent(tx, scope, 'endpoint.disabled', { endpoint_id: endpointId, reason });
-  return !!row;
+  if (!row) return false;
+  await cancelPendingDeliveries(tx, endpointId, 'endpoint disabled');
+  await recordEvent(tx, scope, 'endpoint.disabled', { endpoint_id: endpointId, reason });
+  return true;
 }

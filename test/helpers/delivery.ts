@@ -1,12 +1,14 @@
 // The whole delivery path in-process on a fresh database: the API (with a job queue for
 // retries), the dispatcher and the deliver worker, each with its own configuration so tests can
 // register under one address policy and deliver under another.
+import type { TestFn } from 'ava';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from '../../src/config.ts';
 import { createBoss } from '../../src/delivery/queues.ts';
 import { startDeliverer, type Deliverer } from '../../workers/deliver.ts';
 import { startDispatcher, type Dispatcher } from '../../workers/dispatch.ts';
 import { startApi, testConfig, type TestApi } from './api.ts';
+import { receiverPool } from './receiver.ts';
 
 export const LOOPBACK = '127.0.0.0/8,::1/128';
 export const FAST_RETRIES = '50ms,100ms,200ms';
@@ -43,6 +45,18 @@ export async function startDeliveryStack(options: {
       await api.close();
     },
   };
+}
+
+/** A test file's delivery stack and receivers: started before its tests, closed after them. */
+export function useDeliveryStack(test: TestFn, options: Parameters<typeof startDeliveryStack>[0] = {}) {
+  const receivers = receiverPool();
+  let stack: DeliveryStack | undefined;
+  test.before(async () => { stack = await startDeliveryStack(options); });
+  test.after.always(async () => {
+    await receivers.closeAll();
+    await stack?.close();
+  });
+  return { stack: () => stack!, newReceiver: receivers.start };
 }
 
 /** Registers an endpoint and reads its secret. */

@@ -1,21 +1,13 @@
 import test from 'ava';
-import { deliveriesOf, emit, registerEndpoint, startDeliveryStack, waitForDelivery, type DeliveryStack } from '../helpers/delivery.ts';
+import { deliveriesOf, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { startDispatcher } from '../../workers/dispatch.ts';
 import { createTenant } from '../helpers/factories.ts';
-import { receiverPool, verifyWebhook, type Receiver } from '../helpers/receiver.ts';
+import { verifyWebhook, type Receiver } from '../helpers/receiver.ts';
 
-let stack: DeliveryStack;
-const receivers = receiverPool();
-const receiver = () => receivers.start();
-
-test.before(async () => { stack = await startDeliveryStack(); });
-test.after.always(async () => {
-  await receivers.closeAll();
-  await stack?.close();
-});
+const { stack, newReceiver: receiver } = useDeliveryStack(test);
 
 test('each receiver gets exactly its own tenant\'s matching events, signed and tagged with the tenant', async (t) => {
-  const { api } = stack;
+  const { api } = stack();
   const acme = await createTenant(api);
   const globex = await createTenant(api);
   const acmeLive = (await acme.key({ mode: 'live' })).key;
@@ -76,11 +68,11 @@ test('each receiver gets exactly its own tenant\'s matching events, signed and t
   }
   t.is(shipments.received[0].path, '/hooks');
   t.is(disabled.received.length, 0);
-  t.is((await stack.api.db.owner.query('select count(*)::int as n from outbox')).rows[0].n, 0, 'the outbox is drained');
+  t.is((await stack().api.db.owner.query('select count(*)::int as n from outbox')).rows[0].n, 0, 'the outbox is drained');
 });
 
 test('a delivery records its attempt: number, timing, status and the response excerpt', async (t) => {
-  const { api } = stack;
+  const { api } = stack();
   const shop = await createTenant(api);
   const { key } = await shop.key();
   const r = await receiver();
@@ -101,7 +93,7 @@ test('a delivery records its attempt: number, timing, status and the response ex
 });
 
 test('a big response body is stored cut at 64 KiB', async (t) => {
-  const { api } = stack;
+  const { api } = stack();
   const { key } = await (await createTenant(api)).key();
   const r = await receiver();
   r.script({ status: 200, body: 'x'.repeat(200 * 1024) });
@@ -113,7 +105,7 @@ test('a big response body is stored cut at 64 KiB', async (t) => {
 });
 
 test('the deliveries list filters by endpoint, event and status and pages newest first', async (t) => {
-  const { api } = stack;
+  const { api } = stack();
   const { key } = await (await createTenant(api)).key();
   const ok = await receiver();
   const first = await registerEndpoint(api, key, { url: ok.url, event_types: ['*'] });
@@ -146,7 +138,7 @@ test('the deliveries list filters by endpoint, event and status and pages newest
 });
 
 test('deliveries are invisible to other tenants and to the other mode', async (t) => {
-  const { api } = stack;
+  const { api } = stack();
   const shop = await createTenant(api);
   const { key } = await shop.key();
   const other = (await (await createTenant(api)).key()).key;
@@ -166,7 +158,7 @@ test('deliveries are invisible to other tenants and to the other mode', async (t
 });
 
 test('several dispatchers at once deliver every event exactly once', async (t) => {
-  const { api, boss } = stack;
+  const { api, boss } = stack();
   const { key } = await (await createTenant(api)).key();
   const r = await receiver();
   await registerEndpoint(api, key, { url: r.url, event_types: ['*'] });

@@ -38,7 +38,10 @@ test('an endpoint is registered with a signing secret that only its own route re
   t.false(stored.rows[0].ciphertext.toString('latin1').includes(secret.body.secret));
 
   const got = await api.request('GET', `/v1/webhook-endpoints/${res.body.id}`, { token: key });
-  t.deepEqual(got.body, res.body);
+  const { delivery_stats: stats, ...endpoint } = got.body;
+  t.deepEqual(endpoint, res.body);
+  const quiet = { attempts: 0, succeeded: 0, success_rate: null, latency_p50_ms: null, latency_p95_ms: null };
+  t.deepEqual(stats, { last_hour: quiet, last_day: quiet }, 'retrieving one endpoint adds its delivery statistics');
   const list = await api.request('GET', '/v1/webhook-endpoints', { token: key });
   t.deepEqual(list.body, { data: [res.body], has_more: false, next_cursor: null });
 });
@@ -127,8 +130,12 @@ test('DELETE removes the endpoint from every route', async (t) => {
   const { key } = await tenantWithKey(api);
   const { body: ep } = await create(key, { url: 'https://example.com/a', event_types: ['*'] });
   t.is((await api.request('DELETE', `/v1/webhook-endpoints/${ep.id}`, { token: key })).status, 204);
-  for (const [method, path] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['GET', '/secret']]) {
-    t.is((await api.request(method, `/v1/webhook-endpoints/${ep.id}${path}`, { token: key, body: method === 'PATCH' ? {} : undefined })).status, 404, `${method} ${path}`);
+  const since = new Date(Date.now() - 60_000).toISOString();
+  const routes: Array<[string, string, unknown?]> = [
+    ['GET', ''], ['PATCH', '', {}], ['DELETE', ''], ['GET', '/secret'], ['POST', '/rotate-secret'], ['POST', '/test'], ['POST', '/replay', { since }],
+  ];
+  for (const [method, path, body] of routes) {
+    t.is((await api.request(method, `/v1/webhook-endpoints/${ep.id}${path}`, { token: key, body })).status, 404, `${method} ${path}`);
   }
   t.is((await api.request('GET', '/v1/webhook-endpoints', { token: key })).body.data.length, 0);
   const secrets = await api.db.owner.query('select count(*)::int as n from webhook_endpoint_secrets where endpoint_id = $1', [ep.id]);
@@ -167,11 +174,15 @@ test('endpoints are invisible to other tenants and the other mode; viewers read 
     t.is((await api.request('GET', `/v1/webhook-endpoints/${ep.id}/secret`, { token })).status, 404);
     t.is((await api.request('PATCH', `/v1/webhook-endpoints/${ep.id}`, { token, body: { enabled: false } })).status, 404);
     t.is((await api.request('DELETE', `/v1/webhook-endpoints/${ep.id}`, { token })).status, 404);
+    for (const action of ['rotate-secret', 'test']) t.is((await api.request('POST', `/v1/webhook-endpoints/${ep.id}/${action}`, { token })).status, 404, action);
     t.is((await api.request('GET', '/v1/webhook-endpoints', { token })).body.data.length, 0);
   }
   const viewer = (await shop.key({ role: 'viewer' })).key;
   t.is((await api.request('GET', `/v1/webhook-endpoints/${ep.id}`, { token: viewer })).status, 200);
   t.is((await api.request('GET', `/v1/webhook-endpoints/${ep.id}/secret`, { token: viewer })).status, 403);
+  for (const action of ['rotate-secret', 'test', 'replay']) {
+    t.is((await api.request('POST', `/v1/webhook-endpoints/${ep.id}/${action}`, { token: viewer })).status, 403, `a viewer cannot ${action}`);
+  }
   t.is((await create(viewer, { url: 'https://example.com/b', event_types: ['*'] })).status, 403);
   const publishable = (await shop.key({ kind: 'publishable' })).key;
   t.is((await api.request('GET', '/v1/webhook-endpoints', { token: publishable })).status, 403);

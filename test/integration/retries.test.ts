@@ -1,24 +1,15 @@
 import test from 'ava';
-import { deliveriesOf, emit, registerEndpoint, startDeliveryStack, waitForDelivery, type DeliveryStack } from '../helpers/delivery.ts';
+import { deliveriesOf, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { createTenant } from '../helpers/factories.ts';
-import { receiverPool } from '../helpers/receiver.ts';
 import { freePort } from '../../src/db/embedded.ts';
 import { jobId } from '../../src/delivery/queues.ts';
 
 // HERALD_RETRY_SCHEDULE is 50ms,100ms,200ms here: four attempts in all. Requests time out after 300 ms.
-let stack: DeliveryStack;
-const receivers = receiverPool();
-const receiver = () => receivers.start();
-
-test.before(async () => { stack = await startDeliveryStack({ timeoutMs: 300 }); });
-test.after.always(async () => {
-  await receivers.closeAll();
-  await stack?.close();
-});
+const { stack, newReceiver: receiver } = useDeliveryStack(test, { timeoutMs: 300 });
 
 /** A tenant with an endpoint at `url` for every event, and one event's delivery. */
 async function deliveryTo(url: string, endpointFields: Record<string, unknown> = {}) {
-  const { api } = stack;
+  const { api } = stack();
   const shop = await createTenant(api);
   const { key } = await shop.key();
   const endpoint = await registerEndpoint(api, key, { url, event_types: ['*'], ...endpointFields });
@@ -30,7 +21,7 @@ async function deliveryTo(url: string, endpointFields: Record<string, unknown> =
 /** Waits until the dispatcher has taken the event from the outbox. */
 async function dispatched(eventId: string) {
   const deadline = Date.now() + 5_000;
-  while ((await stack.api.db.owner.query('select 1 from outbox where event_id = $1', [eventId])).rowCount) {
+  while ((await stack().api.db.owner.query('select 1 from outbox where event_id = $1', [eventId])).rowCount) {
     if (Date.now() > deadline) throw new Error(`${eventId} was not dispatched`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -42,7 +33,7 @@ test('a receiver answering 500 gets every scheduled attempt, then the delivery i
   const r = await receiver();
   r.script({ status: 500, body: 'boom' }, { status: 500 }, { status: 500 }, { status: 500 });
   const { key, delivery, event } = await deliveryTo(r.url);
-  const done = await waitForDelivery(stack.api, key, delivery.id, ended);
+  const done = await waitForDelivery(stack().api, key, delivery.id, ended);
   t.is(done.status, 'failed');
   t.is(done.attempt_count, 4);
   t.is(done.next_attempt_at, null);
@@ -60,7 +51,7 @@ test('a retrying delivery shows its status and next attempt while it waits', asy
   const r = await receiver();
   r.script({ status: 503, headers: { 'retry-after': '3600' } });
   const { key, delivery } = await deliveryTo(r.url);
-  const waiting = await waitForDelivery(stack.api, key, delivery.id, (d) => d.status === 'retrying');
+  const waiting = await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'retrying');
   t.is(waiting.attempt_count, 1);
   const wait = Date.parse(waiting.next_attempt_at) - Date.parse(waiting.last_attempt_at);
   t.true(wait >= 3_600_000 && wait < 3_601_000, `Retry-After 3600 s puts the next attempt an hour after this one (${wait} ms)`);
@@ -70,7 +61,7 @@ test('timeouts are retried and recorded as timeouts', async (t) => {
   const r = await receiver();
   r.script({ delayMs: 1_000 }, { delayMs: 1_000 }, { delayMs: 1_000 }, { delayMs: 1_000 });
   const { key, delivery } = await deliveryTo(r.url);
-  const done = await waitForDelivery(stack.api, key, delivery.id, ended);
+  const done = await waitForDelivery(stack().api, key, delivery.id, ended);
   t.is(done.status, 'failed');
   t.deepEqual(done.attempts.map((a: any) => a.error?.kind), ['timeout', 'timeout', 'timeout', 'timeout']);
   t.true(done.attempts.every((a: any) => a.status_code === null && a.duration_ms >= 290 && a.duration_ms < 1_000));
@@ -79,7 +70,7 @@ test('timeouts are retried and recorded as timeouts', async (t) => {
 test('a refused connection is retried and recorded as connection_refused', async (t) => {
   const port = await freePort();
   const { key, delivery } = await deliveryTo(`http://127.0.0.1:${port}/`);
-  const done = await waitForDelivery(stack.api, key, delivery.id, ended);
+  const done = await waitForDelivery(stack().api, key, delivery.id, ended);
   t.is(done.status, 'failed');
   t.is(done.attempts.length, 4);
   t.true(done.attempts.every((a: any) => a.error?.kind === 'connection_refused'), JSON.stringify(done.attempts.map((a: any) => a.error)));
@@ -91,7 +82,7 @@ test('Retry-After on 429 and 503 is honoured, as seconds or as an HTTP date, bey
   const inOneSecond = new Date(Date.now() + 2_000).toUTCString();
   r.script({ status: 429, headers: { 'retry-after': '1' } }, { status: 503, headers: { 'retry-after': inOneSecond } }, { status: 200 });
   const { key, delivery } = await deliveryTo(r.url);
-  const done = await waitForDelivery(stack.api, key, delivery.id, ended, 15_000);
+  const done = await waitForDelivery(stack().api, key, delivery.id, ended, 15_000);
   t.is(done.status, 'delivered');
   t.deepEqual(done.attempts.map((a: any) => a.status_code), [429, 503, 200]);
   const [first, second, third] = r.received.map((x) => x.at);
@@ -100,7 +91,7 @@ test('Retry-After on 429 and 503 is honoured, as seconds or as an HTTP date, bey
 });
 
 test('a 410 Gone disables the endpoint with a reason and tells the tenant\'s subscribers', async (t) => {
-  const { api } = stack;
+  const { api } = stack();
   const gone = await receiver();
   const watcher = await receiver();
   gone.script({ status: 410 });
@@ -132,7 +123,7 @@ test('a 302 is a failure and is never followed', async (t) => {
   const redirect = { status: 302, headers: { location: `${target.url}/elsewhere` } };
   redirecting.script(redirect, redirect, redirect, redirect);
   const { key, delivery } = await deliveryTo(redirecting.url);
-  const done = await waitForDelivery(stack.api, key, delivery.id, ended);
+  const done = await waitForDelivery(stack().api, key, delivery.id, ended);
   t.is(done.status, 'failed');
   t.deepEqual(done.attempts.map((a: any) => a.status_code), [302, 302, 302, 302]);
   t.is(done.attempts[0].response_headers.location, `${target.url}/elsewhere`);
@@ -144,12 +135,12 @@ test('a manual retry makes a new attempt now with the same webhook-id', async (t
   const r = await receiver();
   r.script({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
   const { key, delivery, event } = await deliveryTo(r.url);
-  await waitForDelivery(stack.api, key, delivery.id, (d) => d.status === 'failed');
+  await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'failed');
 
-  const retried = await stack.api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key });
+  const retried = await stack().api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key });
   t.is(retried.status, 202);
   t.like(retried.body, { id: delivery.id, status: 'pending', status_reason: null });
-  const done = await waitForDelivery(stack.api, key, delivery.id, (d) => d.status === 'delivered');
+  const done = await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'delivered');
   t.is(done.attempt_count, 5);
   t.deepEqual(done.attempts.map((a: any) => a.status_code), [500, 500, 500, 500, 200]);
   const last = r.received.at(-1)!;
@@ -157,8 +148,8 @@ test('a manual retry makes a new attempt now with the same webhook-id', async (t
   t.is(last.headers['herald-attempt'], '5');
 
   // A delivered delivery can be sent again too.
-  t.is((await stack.api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key })).status, 202);
-  await waitForDelivery(stack.api, key, delivery.id, (d) => d.status === 'delivered' && d.attempt_count === 6);
+  t.is((await stack().api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key })).status, 202);
+  await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'delivered' && d.attempt_count === 6);
   t.is(r.received.length, 6);
 });
 
@@ -166,12 +157,12 @@ test('a manual retry brings a scheduled attempt forward instead of adding one', 
   const r = await receiver();
   r.script({ status: 503, headers: { 'retry-after': '3600' } });
   const { key, delivery } = await deliveryTo(r.url);
-  await waitForDelivery(stack.api, key, delivery.id, (d) => d.status === 'retrying');
-  const retried = await stack.api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key });
+  await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'retrying');
+  const retried = await stack().api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key });
   t.is(retried.status, 202);
-  const done = await waitForDelivery(stack.api, key, delivery.id, (d) => d.status === 'delivered');
+  const done = await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'delivered');
   t.is(done.attempt_count, 2);
-  const jobs = await stack.api.db.owner.query(`select count(*)::int as n from pgboss.job where name = 'deliver' and data->>'delivery_id' = $1`, [delivery.id]);
+  const jobs = await stack().api.db.owner.query(`select count(*)::int as n from pgboss.job where name = 'deliver' and data->>'delivery_id' = $1`, [delivery.id]);
   t.is(jobs.rows[0].n, 2, 'one job per attempt');
 });
 
@@ -179,11 +170,11 @@ test('deleting an endpoint cancels its pending deliveries; they can no longer be
   const r = await receiver();
   r.script({ status: 503, headers: { 'retry-after': '3600' } });
   const { key, delivery, endpoint } = await deliveryTo(r.url);
-  await waitForDelivery(stack.api, key, delivery.id, (d) => d.status === 'retrying');
-  t.is((await stack.api.request('DELETE', `/v1/webhook-endpoints/${endpoint.id}`, { token: key })).status, 204);
-  const cancelled = await stack.api.request('GET', `/v1/deliveries/${delivery.id}`, { token: key });
+  await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'retrying');
+  t.is((await stack().api.request('DELETE', `/v1/webhook-endpoints/${endpoint.id}`, { token: key })).status, 204);
+  const cancelled = await stack().api.request('GET', `/v1/deliveries/${delivery.id}`, { token: key });
   t.like(cancelled.body, { status: 'cancelled', status_reason: 'endpoint deleted', next_attempt_at: null, attempt_count: 1 });
-  const retry = await stack.api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key });
+  const retry = await stack().api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key });
   t.is(retry.status, 409);
 });
 
@@ -191,12 +182,12 @@ test('a delivery to an endpoint disabled meanwhile is cancelled when its attempt
   const r = await receiver();
   r.script({ status: 503, headers: { 'retry-after': '3600' } });
   const { key, delivery, endpoint } = await deliveryTo(r.url);
-  await waitForDelivery(stack.api, key, delivery.id, (d) => d.status === 'retrying');
-  await stack.api.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { token: key, body: { enabled: false } });
-  t.is((await stack.api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key })).status, 409);
+  await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'retrying');
+  await stack().api.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { token: key, body: { enabled: false } });
+  t.is((await stack().api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key })).status, 409);
   // The scheduled second attempt comes due now.
-  await stack.boss.update('deliver', undefined, { id: jobId(delivery.id, 2), startAfter: new Date() });
-  const done = await waitForDelivery(stack.api, key, delivery.id, ended);
+  await stack().boss.update('deliver', undefined, { id: jobId(delivery.id, 2), startAfter: new Date() });
+  const done = await waitForDelivery(stack().api, key, delivery.id, ended);
   t.like(done, { status: 'cancelled', status_reason: 'endpoint disabled', attempt_count: 1 });
   t.is(r.received.length, 1);
 });

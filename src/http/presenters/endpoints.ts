@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { AttemptStats } from '../../db/attempts.ts';
 import type { EndpointRow } from '../../db/endpoints.ts';
+import type { EndpointStats } from '../../services/endpoints.ts';
 
 export const WebhookEndpoint = z.object({
   id: z.string(),
@@ -15,6 +17,19 @@ export const WebhookEndpoint = z.object({
   updated_at: z.string(),
 });
 
+const WindowStats = z.object({
+  attempts: z.number().int(),
+  succeeded: z.number().int().describe('Attempts answered 2xx'),
+  success_rate: z.number().nullable().describe('succeeded / attempts, 0..1; null without attempts'),
+  latency_p50_ms: z.number().int().nullable(),
+  latency_p95_ms: z.number().int().nullable(),
+});
+
+export const WebhookEndpointWithStats = WebhookEndpoint.extend({
+  delivery_stats: z.object({ last_hour: WindowStats, last_day: WindowStats })
+    .describe('Delivery attempts to this endpoint over the last hour and day'),
+});
+
 export const EndpointSecret = z.object({ secret: z.string().describe('whsec_… : the Standard Webhooks signing secret') });
 
 /** The secret is never part of this: it has its own route. */
@@ -24,4 +39,16 @@ export function presentEndpoint(row: EndpointRow): z.infer<typeof WebhookEndpoin
     description: row.description, metadata: row.metadata, enabled: row.enabled, disabled_reason: row.disabled_reason,
     created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString(),
   };
+}
+
+function presentWindow(s: AttemptStats): z.infer<typeof WindowStats> {
+  return {
+    attempts: s.attempts, succeeded: s.succeeded,
+    success_rate: s.attempts ? Math.round((s.succeeded / s.attempts) * 10_000) / 10_000 : null,
+    latency_p50_ms: s.p50_ms, latency_p95_ms: s.p95_ms,
+  };
+}
+
+export function presentEndpointWithStats(row: EndpointRow, stats: EndpointStats): z.infer<typeof WebhookEndpointWithStats> {
+  return { ...presentEndpoint(row), delivery_stats: { last_hour: presentWindow(stats.last_hour), last_day: presentWindow(stats.last_day) } };
 }

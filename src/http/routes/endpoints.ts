@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import {
-  createEndpoint, deleteEndpoint, getEndpoint, listEndpointsOf, MAX_METADATA_KEYS, patchEndpoint, revealSecret,
+  createEndpoint, DEFAULT_OVERLAP_SECONDS, deleteEndpoint, getEndpoint, listEndpointsOf, MAX_METADATA_KEYS, patchEndpoint, revealSecret,
+  rotateSecret,
 } from '../../services/endpoints.ts';
-import { EndpointSecret, presentEndpoint, WebhookEndpoint } from '../presenters/endpoints.ts';
-import { listOf, ListQuery, toPage } from '../schemas/common.ts';
+import { replayEvents, sendTestEvent } from '../../services/replay.ts';
+import { Delivery, presentDelivery } from '../presenters/deliveries.ts';
+import { EndpointSecret, presentEndpoint, presentEndpointWithStats, WebhookEndpoint, WebhookEndpointWithStats } from '../presenters/endpoints.ts';
+import { listOf, ListQuery, Timestamp, toPage } from '../schemas/common.ts';
 import { route } from '../route.ts';
 
 const EVENT_TYPE_FILTER = /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$/;
@@ -35,6 +38,23 @@ export const EndpointPatch = z.strictObject({
   enabled: z.boolean().optional().describe('Enabling clears disabled_reason'),
 });
 
+export const SecretRotation = z.strictObject({
+  overlap_seconds: z.number().int().min(0).max(7 * 86_400).optional()
+    .describe(`How long the previous secrets keep signing beside the new one (default ${DEFAULT_OVERLAP_SECONDS}; 0 revokes them now)`),
+});
+const RotationResult = z.object({
+  object: z.literal('secret_rotation'),
+  endpoint_id: z.string(),
+  previous_secrets_expire_at: z.string().nullable().describe('When the previous secrets stop signing; GET …/secret shows the new one'),
+});
+
+export const Replay = z.strictObject({
+  since: Timestamp.describe('Start of the window (inclusive), within HERALD_EVENT_RETENTION'),
+  until: Timestamp.optional().describe('End of the window (exclusive); default now'),
+  dry_run: z.boolean().optional().describe('Only count the events a replay would deliver'),
+});
+const ReplayResult = z.object({ count: z.number().int().describe('Events re-delivered (or, in a dry run, that would be)') });
+
 const tag = 'webhook-endpoints';
 const read = { role: 'viewer' } as const;
 const write = { role: 'developer' } as const;
@@ -55,9 +75,12 @@ export const endpointRoutes = [
     handle: async ({ body, auth, deps }) => ({ status: 201, body: presentEndpoint(await createEndpoint(deps, auth, body)) }),
   }),
   route({
-    method: 'get', path: '/v1/webhook-endpoints/:id', summary: 'Retrieve a webhook endpoint', tag, access: read,
-    response: { status: 200, schema: WebhookEndpoint },
-    handle: async ({ params, auth, deps }) => ({ status: 200, body: presentEndpoint(await getEndpoint(deps.pool, auth, params.id)) }),
+    method: 'get', path: '/v1/webhook-endpoints/:id', summary: 'Retrieve a webhook endpoint with its recent delivery statistics', tag, access: read,
+    response: { status: 200, schema: WebhookEndpointWithStats },
+    handle: async ({ params, auth, deps }) => {
+      const { endpoint, stats } = await getEndpoint(deps.pool, auth, params.id);
+      return { status: 200, body: presentEndpointWithStats(endpoint, stats) };
+    },
   }),
   route({
     method: 'patch', path: '/v1/webhook-endpoints/:id', summary: 'Update a webhook endpoint (JSON merge patch)', tag,
@@ -77,5 +100,29 @@ export const endpointRoutes = [
     method: 'get', path: '/v1/webhook-endpoints/:id/secret', summary: 'Reveal the signing secret', tag, access: write,
     response: { status: 200, schema: EndpointSecret },
     handle: async ({ params, auth, deps }) => ({ status: 200, body: { secret: await revealSecret(deps, auth, params.id) } }),
+  }),
+  route({
+    method: 'post', path: '/v1/webhook-endpoints/:id/rotate-secret', summary: 'Rotate the signing secret; the previous ones keep signing for the overlap', tag,
+    access: write, body: SecretRotation,
+    response: { status: 200, schema: RotationResult },
+    handle: async ({ params, body, auth, deps }) => {
+      const until = await rotateSecret(deps, auth, params.id, body.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS);
+      return { status: 200, body: { object: 'secret_rotation', endpoint_id: params.id, previous_secrets_expire_at: until?.toISOString() ?? null } };
+    },
+  }),
+  route({
+    method: 'post', path: '/v1/webhook-endpoints/:id/test', summary: 'Send a webhook.test event to this endpoint alone', tag,
+    access: write, errors: [409, 503],
+    response: { status: 202, schema: Delivery, description: 'The test delivery, queued' },
+    handle: async ({ params, auth, deps }) => ({ status: 202, body: presentDelivery(await sendTestEvent(deps, auth, params.id)) }),
+  }),
+  route({
+    method: 'post', path: '/v1/webhook-endpoints/:id/replay', summary: 'Re-deliver the endpoint\'s events of a window, once each, with their original webhook-id', tag,
+    access: write, body: Replay, errors: [409, 422, 503],
+    response: { status: 202, schema: ReplayResult, description: 'The deliveries are queued (or, in a dry run, counted)' },
+    handle: async ({ params, body, auth, deps }) => {
+      const window = { since: new Date(body.since), until: body.until ? new Date(body.until) : undefined, dryRun: body.dry_run };
+      return { status: 202, body: { count: await replayEvents(deps, auth, params.id, window, deps.config.eventRetentionMs) } };
+    },
   }),
 ];

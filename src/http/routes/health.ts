@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { migrationsCurrent } from '../../db/migrate.ts';
 import { serviceUnavailable } from '../../errors.ts';
-import { registry } from '../../metrics.ts';
+import { registry, renderMetrics } from '../../metrics.ts';
 import type { Pool } from '../../db/pool.ts';
 import { route } from '../route.ts';
 
@@ -35,6 +35,6 @@ export const healthRoutes = [
   route({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag, access: 'public',
     response: { status: 200, description: 'Prometheus text exposition format' },
-    handle: async () => ({ status: 200, body: await registry.metrics(), headers: { 'content-type': registry.contentType } }),
+    handle: async ({ deps }) => ({ status: 200, body: await renderMetrics(deps.pool), headers: { 'content-type': registry.contentType } }),
   }),
 ];

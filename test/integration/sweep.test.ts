@@ -1,0 +1,68 @@
+// The sweeper puts back on the queue the attempts of deliveries whose job was lost, e.g. when the
+// database stayed down through all of pg-boss's retries of the job.
+import test from 'ava';
+import { jobId } from '../../src/delivery/queues.ts';
+import { sweepOverdue } from '../../workers/sweep.ts';
+import { deliveriesOf, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
+import { tenantWithKey } from '../helpers/factories.ts';
+
+
+const { stack, newReceiver } = useDeliveryStack(test);
+
+const sweeperDeps = () => ({ pool: stack().api.db.app, boss: stack().boss, logger: stack().api.deps.logger });
+
+/** A delivery of a fresh tenant whose second attempt waits an hour (its receiver said Retry-After). */
+async function waitingDelivery() {
+  const { api } = stack();
+  const { key } = await tenantWithKey(api);
+  const receiver = await newReceiver();
+  receiver.script({ status: 503, headers: { 'retry-after': '3600' } });
+  await registerEndpoint(api, key, { url: receiver.url, event_types: ['*'] });
+  const event = await emit(api, key, 'invoice.sent');
+  const [delivery] = await deliveriesOf(api, key, event.id);
+  await waitForDelivery(api, key, delivery.id, (d) => d.status === 'retrying');
+  return { key, receiver, event, delivery, job: jobId(delivery.id, 2) };
+}
+
+/** Its attempt was due `minutes` ago (as if the hour had passed). */
+async function dueMinutesAgo(deliveryId: string, minutes: number) {
+  await stack().api.db.owner.query(`update deliveries set next_attempt_at = now() - make_interval(secs => $2) where id = $1`, [deliveryId, minutes * 60]);
+}
+
+const jobsOf = async (deliveryId: string) => (await stack().api.db.owner.query(
+  `select data->>'attempt' as attempt, state from pgboss.job where name = 'deliver' and data->>'delivery_id' = $1 order by 1`, [deliveryId])).rows;
+
+test('overdue attempts whose job failed or vanished are queued again, once, and delivered with the same webhook-id', async (t) => {
+  const failed = await waitingDelivery();
+  const vanished = await waitingDelivery();
+  const live = await waitingDelivery();
+  for (const d of [failed, vanished, live]) await dueMinutesAgo(d.delivery.id, 10);
+  // pg-boss gave up on one job (the database was down through its retries); the other job is gone.
+  // The third still has its job (it has not run yet, e.g. in a backlog): not the sweeper's business.
+  const { owner } = stack().api.db;
+  await owner.query(`update pgboss.job set state = 'failed', completed_on = now() where name = 'deliver' and id = $1`, [failed.job]);
+  await owner.query(`delete from pgboss.job where name = 'deliver' and id = $1`, [vanished.job]);
+
+  // Two sweepers at once (two worker processes) still queue each attempt once.
+  const counts = await Promise.all([sweepOverdue(sweeperDeps()), sweepOverdue(sweeperDeps())]);
+  t.is(counts[0] + counts[1], 2, `requeued ${counts}`);
+  t.is(await sweepOverdue(sweeperDeps()), 0, 'nothing is left to sweep');
+
+  for (const d of [failed, vanished]) {
+    const done = await waitForDelivery(stack().api, d.key, d.delivery.id, (x) => x.status === 'delivered');
+    t.deepEqual(done.attempts.map((a: any) => a.status_code), [503, 200]);
+    t.deepEqual(d.receiver.received.map((r) => [r.headers['webhook-id'], r.headers['herald-attempt']]), [[d.event.id, '1'], [d.event.id, '2']]);
+    t.deepEqual((await jobsOf(d.delivery.id)).map((j) => j.attempt), ['1', '2'], 'one job per attempt');
+  }
+  t.like((await stack().api.request('GET', `/v1/deliveries/${live.delivery.id}`, { token: live.key })).body, { status: 'retrying', attempt_count: 1 });
+  t.is(live.receiver.received.length, 1);
+});
+
+test('an attempt due only a little while ago is left to its job', async (t) => {
+  const recent = await waitingDelivery();
+  await dueMinutesAgo(recent.delivery.id, 0.5);
+  await stack().api.db.owner.query(`update pgboss.job set state = 'failed', completed_on = now() where name = 'deliver' and id = $1`, [recent.job]);
+  t.is(await sweepOverdue(sweeperDeps()), 0);
+  t.is(await sweepOverdue(sweeperDeps(), 10_000), 1, 'with a shorter grace it is overdue');
+  await waitForDelivery(stack().api, recent.key, recent.delivery.id, (x) => x.status === 'delivered');
+});

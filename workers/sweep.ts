@@ -1,0 +1,72 @@
+// The sweeper: closes the one gap jobs leave. A delivery's next attempt is a pg-boss job
+// committed with it, and pg-boss retries a job whose handler threw; but if the database stays
+// unreachable through all of those retries, the job ends `failed` while the delivery still waits
+// for it. Every so often the sweeper looks for deliveries whose attempt is long overdue and has
+// no live job, and puts that attempt back on the queue under its deterministic job id, so
+// several sweepers (one per worker process) and a job that revives meanwhile cannot double it.
+import type { PgBoss } from 'pg-boss';
+import { withoutLiveJob } from '../src/delivery/queues.ts';
+import { overdueDeliveries, type OverdueDelivery } from '../src/db/deliveries.ts';
+import type { Pool } from '../src/db/pool.ts';
+import type { Logger } from '../src/logger.ts';
+import { deliveriesRequeued } from '../src/metrics.ts';
+import { requeueOverdue } from '../src/services/deliveries.ts';
+
+export interface SweeperDeps {
+  pool: Pool;
+  boss: PgBoss;
+  logger: Logger;
+}
+
+export interface SweepOptions {
+  /** An attempt counts as lost once due this long without a live job. */
+  overdueMs?: number;
+  /** Between sweeps. */
+  intervalMs?: number;
+}
+
+/** Far beyond a job's normal wait for a worker, and beyond pg-boss's own retries (about 30 s). */
+const OVERDUE_MS = 2 * 60_000;
+const INTERVAL_MS = 30_000;
+const PAGE = 500;
+
+/** One sweep over every overdue delivery; returns how many attempts it put back on the queue. */
+export async function sweepOverdue({ pool, boss, logger }: SweeperDeps, overdueMs = OVERDUE_MS): Promise<number> {
+  const dueBefore = new Date(Date.now() - overdueMs);
+  let requeued = 0;
+  let after: OverdueDelivery | undefined;
+  for (;;) {
+    const page = await overdueDeliveries(pool, dueBefore, after, PAGE);
+    for (const d of await withoutLiveJob(pool, page)) {
+      const job = { tenant_id: d.tenant_id, mode: d.mode, delivery_id: d.delivery_id, attempt: d.attempt };
+      if (!(await requeueOverdue(pool, boss, job))) continue;
+      requeued++;
+      deliveriesRequeued.inc();
+      logger.warn({ msg: 'delivery.requeued', tenant_id: d.tenant_id, mode: d.mode, delivery_id: d.delivery_id, attempt: d.attempt,
+        due_at: d.next_attempt_at.toISOString() });
+    }
+    if (page.length < PAGE) return requeued;
+    after = page[page.length - 1];
+  }
+}
+
+export interface Sweeper {
+  /** Stops sweeping and waits for the sweep in flight. */
+  stop(): Promise<void>;
+}
+
+export function startSweeper(deps: SweeperDeps, options: SweepOptions = {}): Sweeper {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = sweepOverdue(deps, options.overdueMs)
+      .catch((err) => deps.logger.error({ err }, 'sweep for overdue deliveries failed; the next one retries'))
+      .finally(() => (running = undefined));
+  }, options.intervalMs ?? INTERVAL_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
