@@ -24,7 +24,7 @@ export async function insertEventWithOutbox(
     name: 'events.insert_with_outbox',
     text: `with event as (
        insert into events (tenant_id, id, mode, type, data, previous_attributes)
-       values ($1::uuid, $2, $3, $4, $5::jsonb, $6::jsonb) returning ${COLUMNS}
+       values ($1::uuid, $2, $3, $4, $5::json, $6::json) returning ${COLUMNS}
      ), queued as (
        insert into outbox (tenant_id, event_id, mode) select tenant_id, id, mode from event
      )

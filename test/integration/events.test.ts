@@ -70,3 +70,13 @@ test('the list filters by exact type, by namespace wildcard and by creation time
     t.is((await api.request('GET', `/v1/events?${query}`, { token: key })).status, 400, query);
   }
 });
+
+test('an event\'s data keeps the fields in the order the API presents them', async (t) => {
+  const { key } = await tenantWithKey(api);
+  const product = await createProduct(api, key);
+  const events = await api.request('GET', '/v1/events?type=product.created', { token: key });
+  const event = await api.request('GET', `/v1/events/${events.body.data[0].id}`, { token: key });
+  t.deepEqual(Object.keys(event.body.data), Object.keys(product));
+  const custom = await api.request('POST', '/v1/events', { token: key, body: { type: 'shipment.sent', data: { zeta: 1, alpha: 2, mid: 3 } } });
+  t.deepEqual(Object.keys((await api.request('GET', `/v1/events/${custom.body.id}`, { token: key })).body.data), ['zeta', 'alpha', 'mid']);
+});
