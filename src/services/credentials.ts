@@ -77,6 +77,10 @@ export function verifyToken(token: string, secret: string): TokenCheck {
     return { ok: false, reason };
   }
   if (typeof payload !== 'object' || payload.exp === undefined) return { ok: false, reason: 'invalid token: no expiry' };
+  // Herald never mints longer-lived tokens; one that claims more was not made by this API's rules.
+  if (payload.iat === undefined || payload.exp - payload.iat > TOKEN_LIFETIME_SECONDS) {
+    return { ok: false, reason: `invalid token: lifetime over ${TOKEN_LIFETIME_SECONDS} s` };
+  }
   const { tenant_id, org_id, sub, role, mode, key_id } = payload as Record<string, unknown>;
   if (!isUuidV4(tenant_id)) return { ok: false, reason: 'invalid token: tenant_id must be a UUID v4' };
   if (!isUuidV4(org_id)) return { ok: false, reason: 'invalid token: org_id must be a UUID v4' };

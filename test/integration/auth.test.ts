@@ -46,6 +46,8 @@ test('expired, not-yet-valid and badly signed tokens answer 401', async (t) => {
   await expect401(t, `Bearer ${sign({ ...claims, exp: now() - 10 })}`, 'expired');
   await expect401(t, `Bearer ${sign({ ...claims, nbf: now() + 600 })}`, 'not yet valid');
   await expect401(t, `Bearer ${sign(claims, {}, 'a-different-secret-of-enough-length-xx')}`, 'wrong signature');
+  await expect401(t, `Bearer ${sign(claims, { expiresIn: '1d' })}`, 'a lifetime over 15 minutes');
+  await expect401(t, `Bearer ${sign(claims, { noTimestamp: true })}`, 'no iat');
 });
 
 test('alg none, wrong issuer and wrong audience answer 401', async (t) => {
