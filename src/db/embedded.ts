@@ -99,14 +99,21 @@ export async function startEmbedded(dir: string, options: { port?: number; durab
   const password = readFileSync(passwordFile, 'utf8').trim();
   const urlFor = (p: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${p}/postgres`;
 
-  // Joining a server that another Herald process (or an earlier crashed one) left running.
+  // Joining a server already running on this data dir. While the Herald process that started it
+  // lives, we are its guest (an operator command beside `npm start`); a server left behind by a
+  // crashed process is adopted, so that it is stopped with us.
   const pidFile = join(pgdata, 'postmaster.pid');
+  const ownerFile = join(dir, 'owner.pid');
   if (existsSync(pidFile)) {
     const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
-    if (alive(Number(pidLine))) {
+    const postmaster = Number(pidLine);
+    if (alive(postmaster)) {
       const url = urlFor(Number(portLine));
       await waitUntilReady(url, () => true, join(dir, 'postgres.log'));
-      return { url, stop: async () => {} };
+      const ownerPid = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
+      if (ownerPid && ownerPid !== process.pid && alive(ownerPid)) return { url, stop: async () => {} };
+      writeFileSync(ownerFile, String(process.pid));
+      return { url, stop: () => stopPostmaster(postmaster) };
     }
   }
 
@@ -143,6 +150,7 @@ export async function startEmbedded(dir: string, options: { port?: number; durab
   child.unref();
   const url = urlFor(chosenPort);
   await waitUntilReady(url, () => !exited, logFile);
+  writeFileSync(ownerFile, String(process.pid));
   return {
     url,
     async stop() {
@@ -152,4 +160,14 @@ export async function startEmbedded(dir: string, options: { port?: number; durab
       await exitedPromise;
     },
   };
+}
+
+/** Stops a server this process did not spawn (adopted): SIGINT, then wait for it to go. */
+async function stopPostmaster(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // already gone
+  }
+  for (let i = 0; i < 600 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
