@@ -1,10 +1,15 @@
 // Rules shared by the commerce resources: metadata merge patches and duplicate unique values.
-import { conflict } from '../errors.ts';
+import { conflict, unprocessable } from '../errors.ts';
 
 export type Metadata = Record<string, string>;
 export type MetadataPatch = Record<string, string | null> | null;
+export const MAX_METADATA_KEYS = 50;
 
-/** RFC 7386 on the metadata map: a null value removes its key, a null map removes every key. */
+/**
+ * RFC 7386 on the metadata map: a null value removes its key, a null map removes every key. The
+ * result keeps the limit of MAX_METADATA_KEYS (each body is checked alone, so a patch adding new
+ * keys to a full map is refused here).
+ */
 export function mergeMetadata(current: Metadata, patch: MetadataPatch | undefined): Metadata {
   if (patch === undefined) return current;
   if (patch === null) return {};
@@ -14,20 +19,27 @@ export function mergeMetadata(current: Metadata, patch: MetadataPatch | undefine
     if (value === null) merged.delete(key);
     else merged.set(key, value);
   }
+  if (merged.size > MAX_METADATA_KEYS) {
+    const detail = `would hold ${merged.size} keys; at most ${MAX_METADATA_KEYS} are allowed (remove some with null)`;
+    throw unprocessable(`metadata ${detail}`, [{ pointer: '/metadata', detail }]);
+  }
   return Object.fromEntries(merged);
 }
 
 /** A merge-patched scalar: absent keeps the current value, null clears it. */
 export const patched = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
 
+/** unique_violation, and exclusion_violation: a partial uniqueness checked per statement (variants_sku). */
+const DUPLICATE_CODES = ['23505', '23P01'];
+
 /**
- * Turns a unique violation of one of `constraints` (index name → what is duplicated) into a 409;
- * anything else is rethrown as it is. Postgres's own detail names the tenant, so it never leaves.
+ * Turns a uniqueness violation of one of `constraints` (index name → what is duplicated) into a
+ * 409; anything else is rethrown as it is. Postgres's own detail names the tenant, so it never leaves.
  */
 export function duplicateAs(constraints: Record<string, string>) {
   return (err: unknown): never => {
     const e = err as { code?: string; constraint?: string };
-    if (e.code === '23505' && e.constraint && constraints[e.constraint]) throw conflict(constraints[e.constraint]);
+    if (DUPLICATE_CODES.includes(e.code ?? '') && e.constraint && constraints[e.constraint]) throw conflict(constraints[e.constraint]);
     throw err;
   };
 }

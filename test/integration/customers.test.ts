@@ -58,6 +58,7 @@ test('bad emails, countries and unknown fields are 400s with pointers', async (t
     [{ email: 'a@example.com', addresses: [{ ...address, line1: '' }] }, '/addresses/0/line1'],
     [{ email: 'a@example.com', nickname: 'x' }, '/nickname'],
     [{ email: 'a@example.com', metadata: { k: 1 } }, '/metadata/k'],
+    [{ email: 'a@example.com', metadata: { ['__proto__']: 'x' } }, '/metadata/__proto__'],
   ];
   await expectInvalid(t, api, key, '/v1/customers', cases);
 });

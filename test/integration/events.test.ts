@@ -34,6 +34,9 @@ test('reserved namespaces are 422; malformed types and non-object data 400; over
     t.is(res.status, 400, JSON.stringify(data));
     t.is(res.body.errors[0].pointer, '/data');
   }
+  const proto = await api.request('POST', '/v1/events', { token: key, body: { type: 'a.b', data: { ['__proto__']: { x: 1 } } } });
+  t.is(proto.status, 400, 'a key that would be dropped silently is refused');
+  t.is(proto.body.errors[0].pointer, '/data/__proto__');
   const big = await api.request('POST', '/v1/events', { token: key, body: { type: 'a.b', data: { blob: 'x'.repeat(64 * 1024) } } });
   t.is(big.status, 413);
   t.is((await api.request('GET', '/v1/events', { token: key })).body.data.length, 0);

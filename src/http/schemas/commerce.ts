@@ -1,5 +1,6 @@
 // Input fields shared by the commerce resources.
 import { z } from 'zod';
+import { MAX_METADATA_KEYS } from '../../services/resources.ts';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -19,18 +20,30 @@ export const Country = z.string()
 export const MAX_AMOUNT = 99_999_999;
 export const Amount = z.number().int().min(0).max(MAX_AMOUNT).describe('Integer in minor units of the currency (cents for USD)');
 
+/**
+ * zod leaves a "__proto__" key out of the record it returns (assigning it would set the
+ * prototype), so the key is refused before parsing rather than dropped silently.
+ */
+export function refusingProtoKey<T extends z.ZodType>(record: T) {
+  return z.preprocess((value, ctx) => {
+    if (value && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'the key "__proto__" is not allowed', input: value });
+    }
+    return value;
+  }, record);
+}
+
 const MetadataKey = z.string().min(1).max(40);
-const MAX_METADATA_KEYS = 50;
 const fewKeys = (m: Record<string, unknown> | null) => !m || Object.keys(m).length <= MAX_METADATA_KEYS;
 
-export const Metadata = z.record(MetadataKey, z.string().max(500))
+export const Metadata = refusingProtoKey(z.record(MetadataKey, z.string().max(500))
   .refine(fewKeys, `at most ${MAX_METADATA_KEYS} keys`)
-  .describe('Up to 50 string values under keys of at most 40 characters');
+  .describe('Up to 50 string values under keys of at most 40 characters'));
 
-export const MetadataPatch = z.record(MetadataKey, z.string().max(500).nullable())
+export const MetadataPatch = refusingProtoKey(z.record(MetadataKey, z.string().max(500).nullable())
   .nullable()
   .refine(fewKeys, `at most ${MAX_METADATA_KEYS} keys`)
-  .describe('Merged into the current metadata: a null value removes its key, null removes all');
+  .describe('Merged into the current metadata: a null value removes its key, null removes all'));
 
 /** A resource id in a path or body: at most 64 characters (the real shape is checked by the service). */
 export const ResourceId = z.string().min(1).max(64);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refusingProtoKey } from './commerce.ts';
 import { ListQuery, Timestamp } from './common.ts';
 
 const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
@@ -6,7 +7,7 @@ const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 export const NewEvent = z.strictObject({
   type: z.string().max(100).regex(EVENT_TYPE, 'dotted lowercase segments, e.g. invoice.sent')
     .describe('Custom type; the product. customer. coupon. order. endpoint. webhook. namespaces are reserved'),
-  data: z.record(z.string(), z.unknown()).describe('Any JSON object, at most 64 KiB'),
+  data: refusingProtoKey(z.record(z.string(), z.unknown()).describe('Any JSON object, at most 64 KiB')),
 });
 
 export const EventListQuery = ListQuery.extend({
