@@ -36,7 +36,7 @@ export async function findIdempotencyKey(tx: Tx, key: string): Promise<Idempoten
 }
 
 export async function completeIdempotencyKey(tx: Tx, key: string, status: number, body: unknown): Promise<void> {
-  await tx.query('update idempotency_keys set status = $2::int, body = $3::jsonb where key = $1', [key, status, body === undefined ? null : JSON.stringify(body)]);
+  await tx.query('update idempotency_keys set status = $2::int, body = $3::json where key = $1', [key, status, body === undefined ? null : JSON.stringify(body)]);
 }
 
 /** Drops this tenant's expired records (a few at a time, so no request pays for a big purge). */

@@ -75,8 +75,8 @@ export async function insertOrder(tx: Tx, scope: TenantScope, order: NewOrder, i
   return rows[0];
 }
 
-export async function findOrder(tx: Tx, id: string): Promise<OrderRow | undefined> {
-  const { rows } = await tx.query(`select ${WITH_LINE_ITEMS} from orders o where o.id = $1`, [id]);
+export async function findOrder(tx: Tx, id: string, options: { forUpdate?: boolean } = {}): Promise<OrderRow | undefined> {
+  const { rows } = await tx.query(`select ${WITH_LINE_ITEMS} from orders o where o.id = $1${options.forUpdate ? ' for update of o' : ''}`, [id]);
   return rows[0];
 }
 

@@ -91,7 +91,8 @@ export async function getOrder(pool: Pool, scope: TenantScope, id: string): Prom
 export async function updateOrder(pool: Pool, scope: TenantScope, id: string, patch: { metadata?: MetadataPatch }): Promise<OrderRow> {
   if (!isId('order', id)) throw notFound('no such order');
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOrder(tx, id);
+    // Locked: a concurrent PATCH or move must not slip between this read and the update.
+    const before = await findOrder(tx, id, { forUpdate: true });
     if (!before) throw notFound('no such order');
     const after = (await updateOrderMetadata(tx, id, mergeMetadata(before.metadata, patch.metadata)))!;
     await recordUpdate(tx, scope, 'order.updated', presentOrder(before), presentOrder(after));

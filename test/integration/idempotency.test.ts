@@ -20,7 +20,7 @@ test('a replay returns the stored status and body, and does the work only once',
   const again = await post(key, '/v1/products', 'create-kettle', { variants: body.variants, name: body.name });
   t.is(again.status, 201);
   t.is(again.headers.get('idempotent-replayed'), 'true');
-  t.deepEqual(again.body, first.body);
+  t.is(JSON.stringify(again.body), JSON.stringify(first.body), 'the same body, fields in the same order');
   t.is((await api.request('GET', '/v1/products', { token: key })).body.data.length, 1);
   t.is((await eventsOf(api, key, 'product.created')).length, 1);
 });

@@ -165,3 +165,17 @@ test('PATCH changes metadata only; DELETE is 405; lists filter by status', async
   const pending = await api.request('GET', '/v1/orders?status=pending', { token: key });
   t.deepEqual(pending.body.data.map((o: { id: string }) => o.id), [other.id]);
 });
+
+test('concurrent PATCHes and moves of one order serialise: no metadata lost, no false previous_attributes', async (t) => {
+  const { key, lamp } = await shop();
+  const order = await createOrder(api, key, { line_items: [{ variant_id: lamp.id, quantity: 1 }] });
+  const patches = Array.from({ length: 6 }, (_, i) => api.request('PATCH', `/v1/orders/${order.id}`, { token: key, body: { metadata: { [`k${i}`]: 'v' } } }));
+  const [paid, ...patched] = await Promise.all([api.request('POST', `/v1/orders/${order.id}/pay`, { token: key }), ...patches]);
+  t.deepEqual([paid.status, ...patched.map((r) => r.status)], [200, 200, 200, 200, 200, 200, 200]);
+  const read = await api.request('GET', `/v1/orders/${order.id}`, { token: key });
+  t.deepEqual(Object.keys(read.body.metadata).sort(), ['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
+  t.is(read.body.status, 'paid');
+  for (const updated of await eventsOf(api, key, 'order.updated')) {
+    t.deepEqual(Object.keys(updated.previous_attributes).sort(), ['metadata', 'updated_at']);
+  }
+});
