@@ -1,7 +1,8 @@
 import test from 'ava';
 import { startApi, type TestApi } from '../helpers/api.ts';
-import { createOrder, createProduct, unique } from '../helpers/commerce.ts';
+import { createCoupon, createCustomer, createOrder, createProduct, unique } from '../helpers/commerce.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
+import { withTenant } from '../../src/db/tenant.ts';
 
 let api: TestApi;
 test.before(async () => {
@@ -77,4 +78,52 @@ test('an Idempotency-Key request that fails leaves no record, resource, event or
   });
   t.is(res.status, 500);
   for (const table of ['idempotency_keys', 'products', 'events', 'outbox']) t.is(await countFor(table, tenant.id), 0, table);
+});
+
+test('every write route records exactly one event and one outbox row, whose data is what the API answered', async (t) => {
+  const { tenant, key } = await tenantWithKey(api);
+  const product = await createProduct(api, key);
+  const customer = await createCustomer(api, key);
+  const coupon = await createCoupon(api, key);
+  const order = await createOrder(api, key, { line_items: [{ variant_id: product.variants[0].id, quantity: 1 }] });
+  const other = await createOrder(api, key, { line_items: [{ variant_id: product.variants[0].id, quantity: 1 }] });
+  const writes: [string, string, unknown, string][] = [
+    ['POST', '/v1/products', { name: 'Cup', variants: [{ sku: unique('s'), price: 1, currency: 'USD', inventory_quantity: 1 }] }, 'product.created'],
+    ['PATCH', `/v1/products/${product.id}`, { name: 'Renamed' }, 'product.updated'],
+    ['POST', '/v1/customers', { email: `${unique('c')}@example.com` }, 'customer.created'],
+    ['PATCH', `/v1/customers/${customer.id}`, { name: 'Ada' }, 'customer.updated'],
+    ['POST', '/v1/coupons', { code: unique('C'), amount_off: 100, currency: 'USD' }, 'coupon.created'],
+    ['PATCH', `/v1/coupons/${coupon.id}`, { max_redemptions: 9 }, 'coupon.updated'],
+    ['POST', '/v1/orders', { line_items: [{ variant_id: product.variants[0].id, quantity: 2 }] }, 'order.created'],
+    ['PATCH', `/v1/orders/${order.id}`, { metadata: { a: 'b' } }, 'order.updated'],
+    ['POST', `/v1/orders/${order.id}/pay`, undefined, 'order.paid'],
+    ['POST', `/v1/orders/${order.id}/fulfill`, undefined, 'order.fulfilled'],
+    ['POST', `/v1/orders/${other.id}/cancel`, undefined, 'order.cancelled'],
+    ['POST', '/v1/events', { type: 'invoice.sent', data: { n: 1 } }, 'invoice.sent'],
+    ['DELETE', `/v1/products/${product.id}`, undefined, 'product.deleted'],
+    ['DELETE', `/v1/customers/${customer.id}`, undefined, 'customer.deleted'],
+    ['DELETE', `/v1/coupons/${coupon.id}`, undefined, 'coupon.deleted'],
+  ];
+  for (const [method, path, body, type] of writes) {
+    const before = method === 'DELETE' ? (await api.request('GET', path, { token: key })).body : undefined;
+    const seen = await countFor('events', tenant.id);
+    const res = await api.request(method, path, { token: key, body });
+    t.true(res.status < 300, `${method} ${path}: ${res.status}`);
+    t.is(await countFor('events', tenant.id), seen + 1, `${method} ${path}`);
+    const { rows: [event] } = await api.db.owner.query('select * from events where tenant_id = $1 order by created_at desc, id desc limit 1', [tenant.id]);
+    t.like(event, { type, mode: 'live' });
+    t.deepEqual(type === 'invoice.sent' ? res.body.data : event.data, type === 'invoice.sent' ? event.data : before ?? res.body, type);
+    const { rows: queued } = await api.db.owner.query('select mode from outbox where tenant_id = $1 and event_id = $2', [tenant.id, event.id]);
+    t.deepEqual(queued, [{ mode: 'live' }], `${type} is queued once`);
+  }
+});
+
+test('events are immutable: the application role may not change or delete them', async (t) => {
+  const { tenant, key } = await tenantWithKey(api);
+  await createProduct(api, key);
+  for (const statement of ["update events set type = 'x.y'", 'delete from events']) {
+    const err = await t.throwsAsync(withTenant(api.db.app, { tenantId: tenant.id, mode: 'live' }, (tx) => tx.query(statement)));
+    t.regex(err!.message, /permission denied/);
+  }
+  t.is(await countFor('events', tenant.id), 1);
 });

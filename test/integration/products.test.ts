@@ -1,6 +1,7 @@
 import test from 'ava';
+import { apiRoutes } from '../../src/http/app.ts';
 import { startApi, type TestApi } from '../helpers/api.ts';
-import { createProduct, eventsOf, expectInvalid, unique } from '../helpers/commerce.ts';
+import { createCoupon, createCustomer, createOrder, createProduct, eventsOf, expectInvalid, unique } from '../helpers/commerce.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
 
 let api: TestApi;
@@ -94,6 +95,39 @@ test('PATCH variants replaces the list: listed ids are kept, new entries added, 
   t.is(foreign.body.errors[0].pointer, '/variants/0/id');
 });
 
+test('one PATCH may swap skus between the product\'s variants, but not take another product\'s', async (t) => {
+  const { key } = await tenantWithKey(api);
+  const [a, b, c] = [unique('a'), unique('b'), unique('c')];
+  const variant = (sku: string, id?: string) => ({ ...(id ? { id } : {}), sku, price: 100, currency: 'USD', inventory_quantity: 1 });
+  const product = await createProduct(api, key, { variants: [variant(a), variant(b), variant(c)] });
+  const ids = product.variants.map((v: { id: string }) => v.id);
+  const rotated = await api.request('PATCH', `/v1/products/${product.id}`, { token: key, body: { variants: [variant(b, ids[0]), variant(c, ids[1]), variant(a, ids[2])] } });
+  t.is(rotated.status, 200, JSON.stringify(rotated.body));
+  t.deepEqual(rotated.body.variants.map((v: { id: string; sku: string }) => [v.id, v.sku]), [[ids[0], b], [ids[1], c], [ids[2], a]]);
+  const other = await createProduct(api, key);
+  const taken = await api.request('PATCH', `/v1/products/${other.id}`, { token: key, body: { variants: [variant(a, other.variants[0].id)] } });
+  t.is(taken.status, 409);
+  const twice = await api.request('PATCH', `/v1/products/${product.id}`, { token: key, body: { variants: [variant(a, ids[0]), variant(a, ids[1])] } });
+  t.is(twice.status, 409);
+  t.is((await api.request('POST', '/v1/products', { token: key, body: { name: 'Copy', variants: [variant(b)] } })).status, 409);
+  t.is((await eventsOf(api, key, 'product.updated')).length, 1, 'only the rotation was recorded');
+});
+
+test('metadata holds at most 50 keys after a merge: more is a 422 that changes nothing', async (t) => {
+  const { key } = await tenantWithKey(api);
+  const keys = (prefix: string, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'v']));
+  const product = await createProduct(api, key, { metadata: keys('a', 50) });
+  const over = await api.request('PATCH', `/v1/products/${product.id}`, { token: key, body: { metadata: { extra: 'v' } } });
+  t.is(over.status, 422);
+  t.deepEqual(over.body.errors.map((e: { pointer: string }) => e.pointer), ['/metadata']);
+  t.deepEqual((await api.request('GET', `/v1/products/${product.id}`, { token: key })).body, product);
+  t.is((await eventsOf(api, key, 'product.updated')).length, 0);
+  const swapped = await api.request('PATCH', `/v1/products/${product.id}`, { token: key, body: { metadata: { a0: null, extra: 'v' } } });
+  t.is(swapped.status, 200, 'removing one key makes room for another');
+  t.is(Object.keys(swapped.body.metadata).length, 50);
+  t.is((await api.request('POST', '/v1/products', { token: key, body: { name: 'x', metadata: keys('b', 51), variants: [{ sku: unique('s'), price: 1, currency: 'USD', inventory_quantity: 1 }] } })).status, 400);
+});
+
 test('a deleted product disappears from reads, frees its skus and records product.deleted', async (t) => {
   const { key } = await tenantWithKey(api);
   const product = await createProduct(api, key);
@@ -107,17 +141,40 @@ test('a deleted product disappears from reads, frees its skus and records produc
   await t.notThrowsAsync(createProduct(api, key, { variants: product.variants.map(({ sku }: { sku: string }) => ({ sku, price: 1, currency: 'USD', inventory_quantity: 1 })) }));
 });
 
-test('lists are newest first and page with limit, starting_after, has_more and next_cursor', async (t) => {
+test('every list is newest first and pages with limit, starting_after, has_more and next_cursor', async (t) => {
   const { key } = await tenantWithKey(api);
-  const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.unshift((await createProduct(api, key, { name: `P${i}` })).id);
-  const first = await api.request('GET', '/v1/products?limit=2', { token: key });
-  t.deepEqual(first.body.data.map((p: { id: string }) => p.id), ids.slice(0, 2));
-  t.like(first.body, { has_more: true, next_cursor: ids[1] });
-  const rest = await api.request('GET', `/v1/products?limit=3&starting_after=${ids[1]}`, { token: key });
-  t.deepEqual(rest.body.data.map((p: { id: string }) => p.id), ids.slice(2));
-  t.like(rest.body, { has_more: false, next_cursor: null });
-  for (const limit of ['0', '101', 'x']) t.is((await api.request('GET', `/v1/products?limit=${limit}`, { token: key })).status, 400);
+  const product = await createProduct(api, key);
+  const makers: Record<string, () => Promise<{ id: string }>> = {
+    '/v1/products': () => createProduct(api, key),
+    '/v1/customers': () => createCustomer(api, key),
+    '/v1/coupons': () => createCoupon(api, key),
+    '/v1/orders': () => createOrder(api, key, { line_items: [{ variant_id: product.variants[0].id, quantity: 1 }] }),
+    '/v1/events': async () => (await api.request('POST', '/v1/events', { token: key, body: { type: 'page.test', data: {} } })).body,
+  };
+  for (const [list, make] of Object.entries(makers)) {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.unshift((await make()).id);
+    const filter = list === '/v1/events' ? 'type=page.test&' : '';
+    const first = await api.request('GET', `${list}?${filter}limit=2`, { token: key });
+    t.deepEqual(first.body.data.map((r: { id: string }) => r.id), ids.slice(0, 2), list);
+    t.like(first.body, { has_more: true, next_cursor: ids[1] }, list);
+    const rest = await api.request('GET', `${list}?${filter}limit=2&starting_after=${ids[1]}`, { token: key });
+    t.deepEqual(rest.body.data.map((r: { id: string }) => r.id), ids.slice(2), list);
+    const older = list === '/v1/products'; // the product the orders buy is older than the four
+    t.like(rest.body, older ? { has_more: true, next_cursor: ids[3] } : { has_more: false, next_cursor: null }, list);
+    for (const limit of ['0', '101', 'x', '2.5']) t.is((await api.request('GET', `${list}?limit=${limit}`, { token: key })).status, 400, `${list} limit=${limit}`);
+  }
+});
+
+test('a list answers 20 items unless asked for more, up to 100', async (t) => {
+  const { key } = await tenantWithKey(api);
+  for (let i = 0; i < 21; i++) await api.request('POST', '/v1/events', { token: key, body: { type: 'page.test', data: { i } } });
+  const page = await api.request('GET', '/v1/events', { token: key });
+  t.is(page.body.data.length, 20);
+  t.true(page.body.has_more);
+  const all = await api.request('GET', '/v1/events?limit=100', { token: key });
+  t.is(all.body.data.length, 21);
+  t.like(all.body, { has_more: false, next_cursor: null });
 });
 
 test('publishable keys list and read active products only, and write nothing', async (t) => {
@@ -132,9 +189,24 @@ test('publishable keys list and read active products only, and write nothing', a
   t.is((await api.request('GET', `/v1/products/${inactive.id}`, { token: key })).status, 200);
   t.is((await api.request('POST', '/v1/products', { token: publishable, body: { name: 'x', variants: [] } })).status, 403);
   t.is((await api.request('DELETE', `/v1/products/${active.id}`, { token: publishable })).status, 403);
-  for (const path of ['/v1/customers', '/v1/orders', '/v1/coupons', '/v1/events']) {
-    t.is((await api.request('GET', path, { token: publishable })).status, 403, path);
+});
+
+test('publishable keys get 403 on every resource route but the product reads', async (t) => {
+  const { tenant, key } = await tenantWithKey(api);
+  const { key: publishable } = await tenant.key({ kind: 'publishable' });
+  const product = await createProduct(api, key);
+  const order = await createOrder(api, key, { line_items: [{ variant_id: product.variants[0].id, quantity: 1 }] });
+  const ids: Record<string, string> = { products: product.id, orders: order.id, customers: (await createCustomer(api, key)).id, coupons: (await createCoupon(api, key)).id };
+  ids.events = (await eventsOf(api, key, 'order.created'))[0].id;
+  const resources = apiRoutes.filter((r) => /^\/v1\/(products|customers|coupons|orders|events)/.test(r.path));
+  const catalog = resources.filter((r) => r.method === 'get' && r.path.startsWith('/v1/products'));
+  t.is(catalog.length, 2);
+  for (const r of resources.filter((r) => !catalog.includes(r))) {
+    const path = r.path.replace(':id', ids[r.path.split('/')[2]]);
+    const res = await api.request(r.method.toUpperCase(), path, { token: publishable, body: r.method === 'get' || r.method === 'delete' ? undefined : {} });
+    t.is(res.status, 403, `${r.method} ${path}`);
   }
+  t.is((await api.request('GET', `/v1/orders/${order.id}`, { token: key })).body.status, 'pending', 'nothing was paid or cancelled');
 });
 
 test('viewers read but do not write', async (t) => {
