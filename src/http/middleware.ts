@@ -81,9 +81,10 @@ function toClientError(err: unknown): HttpError | undefined {
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json$/i;
 
-/** Reads a JSON body for POST/PUT/PATCH: 415 for other types, 413 over 1 MiB, 400 if malformed. */
+/** Reads a JSON body for POST/PUT/PATCH/DELETE (DESIGN's `DELETE /tenants/:id/domains {domain}`):
+ * 415 for other types, 413 over 1 MiB, 400 if malformed. */
 export async function jsonBody(ctx: Context, next: Next) {
-  if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next();
+  if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method)) return next();
   const length = ctx.get('content-length');
   const chunked = /chunked/i.test(ctx.get('transfer-encoding'));
   if (!chunked && (!length || length === '0')) return next();

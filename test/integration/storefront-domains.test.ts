@@ -23,6 +23,29 @@ test('an operator registers a custom domain, normalised, and removes it', async 
   t.is(again.status, 404);
 });
 
+test('DELETE /admin/v1/tenants/:id/domains takes the domain in its body, as DESIGN lists it', async (t) => {
+  const tenant = await createTenant(api);
+  const name = uniqueDomain();
+  t.is((await api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain: name })).status, 201);
+  t.is((await api.admin('DELETE', `/admin/v1/tenants/${tenant.id}/domains`, { domain: `${name.toUpperCase()}.` })).status, 204);
+  const { rows } = await api.db.owner.query('select 1 from domains where domain = $1', [name]);
+  t.is(rows.length, 0);
+  t.is((await api.admin('DELETE', `/admin/v1/tenants/${tenant.id}/domains`, { domain: name })).status, 404);
+  const missing = await api.admin('DELETE', `/admin/v1/tenants/${tenant.id}/domains`);
+  t.is(missing.status, 400);
+  t.is(missing.body.errors?.[0]?.pointer, '/domain');
+  t.is((await api.admin('DELETE', `/admin/v1/tenants/${tenant.id}/domains`, { domain: 'not_a_host' })).status, 400);
+});
+
+test('two tenants racing for one domain: exactly one gets it, the other a 409', async (t) => {
+  const tenants = [await createTenant(api), await createTenant(api)];
+  const name = uniqueDomain();
+  const replies = await Promise.all([...tenants, ...tenants].map((tenant) => api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain: name })));
+  t.deepEqual(replies.map((r) => r.status).sort(), [201, 409, 409, 409]);
+  const { rows } = await api.db.owner.query('select tenant_id from domains where domain = $1', [name]);
+  t.deepEqual(rows, [{ tenant_id: replies.find((r) => r.status === 201)!.body.tenant_id }]);
+});
+
 test('a domain belongs to one tenant: a second registration, in any spelling, is a 409', async (t) => {
   const [first, second] = [await createTenant(api), await createTenant(api)];
   const name = uniqueDomain();
@@ -71,6 +94,22 @@ test('domains of an unknown tenant are 404, and the routes need the admin token'
   t.is((await api.request('POST', `/admin/v1/tenants/${tenant.id}/domains`, { token: key, body: { domain: uniqueDomain() } })).status, 401);
 });
 
+test('before a tenant is known, the app role resolves a host only through the id-returning lookups', async (t) => {
+  const tenant = await createTenant(api);
+  const name = uniqueDomain();
+  await api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain: name });
+  const app = api.db.app;
+  t.deepEqual((await app.query('select * from domains where domain = $1', [name])).rows, [], 'row-level security hides the table');
+  t.deepEqual((await app.query('select resolve_storefront_domain($1) as id', [name])).rows, [{ id: tenant.id }]);
+  t.deepEqual((await app.query('select resolve_storefront_slug($1) as id', [tenant.slug])).rows, [{ id: tenant.id }]);
+  t.deepEqual((await app.query('select resolve_storefront_domain($1) as id', ['unregistered.example.com'])).rows, [{ id: null }]);
+  await api.admin('PATCH', `/admin/v1/tenants/${tenant.id}`, { status: 'suspended' });
+  t.deepEqual((await app.query('select resolve_storefront_domain($1) as id', [name])).rows, [{ id: null }], 'suspended shops do not resolve');
+  t.deepEqual((await app.query('select resolve_storefront_slug($1) as id', [tenant.slug])).rows, [{ id: null }]);
+  const err = await app.query("insert into domains (tenant_id, domain) values ($1, 'sneaky.example.com')", [tenant.id]).catch((e) => e);
+  t.regex(err.message, /row-level security/);
+});
+
 test('the app role sees only the current tenant\'s domains (row-level security)', async (t) => {
   const [a, b] = [await createTenant(api), await createTenant(api)];
   const [nameA, nameB] = [uniqueDomain(), uniqueDomain()];
@@ -106,4 +145,7 @@ test('the herald CLI adds and removes domains, printing JSON', async (t) => {
   const failed = await herald('domains:remove', tenant.id, '--domain', name).catch((err) => err);
   t.is(failed.code, 1);
   t.like(JSON.parse(failed.stderr), { status: 404 });
+  const invalid = await herald('domains:add', tenant.id, '--domain', 'https://shop.example.com').catch((err) => err);
+  t.is(invalid.code, 1);
+  t.like(JSON.parse(invalid.stderr), { status: 400 });
 });

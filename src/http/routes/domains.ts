@@ -1,5 +1,6 @@
-// Operator routes for custom storefront domains (DESIGN §4 operator row). DELETE names the domain
-// in the path, so it needs no body: DELETE /admin/v1/tenants/:id/domains/shop.example.com.
+// Operator routes for custom storefront domains (DESIGN §4 operator row). DELETE takes the domain
+// in the body as DESIGN lists it, or in the path for clients that cannot send a DELETE body:
+// DELETE /admin/v1/tenants/:id/domains/shop.example.com.
 import { z } from 'zod';
 import type { DomainRow } from '../../db/domains.ts';
 import { addDomain, removeDomain } from '../../services/domains.ts';
@@ -29,7 +30,15 @@ export const domainRoutes = [
       ({ status: 201, body: presentDomain(await addDomain(deps.pool, params.id, body.domain, deps.config.storefrontDomain)) }),
   }),
   route({
-    method: 'delete', path: '/admin/v1/tenants/:id/domains/:domain', summary: 'Remove a custom storefront domain', tag, access: 'admin',
+    method: 'delete', path: '/admin/v1/tenants/:id/domains', summary: 'Remove a custom storefront domain named in the body', tag, access: 'admin', body: NewDomain,
+    response: { status: 204 },
+    handle: async ({ params, body, deps }) => {
+      await removeDomain(deps.pool, params.id, body.domain);
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'delete', path: '/admin/v1/tenants/:id/domains/:domain', summary: 'Remove a custom storefront domain named in the path', tag, access: 'admin',
     response: { status: 204 }, errors: [400],
     handle: async ({ params, deps }) => {
       await removeDomain(deps.pool, params.id, parseWith(DomainName, params.domain, '/domain'));
