@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseCidr, type Cidr } from './delivery/address.ts';
+import { isIpAddress, normalizeHostname } from './http/host.ts';
 
 export interface Config {
   production: boolean;
@@ -98,7 +99,8 @@ export function loadConfig(env: Env = process.env): Config {
     else problems.push(`HERALD_ALLOW_PRIVATE_NETWORKS: "${part}" is not a CIDR (e.g. 10.0.0.0/8, ::1/128)`);
   }
 
-  const storefrontDomain = (env.HERALD_STOREFRONT_DOMAIN || 'shops.localhost').toLowerCase().replace(/\.$/, '');
+  const storefrontDomain = normalizeHostname(env.HERALD_STOREFRONT_DOMAIN || 'shops.localhost') ?? '';
+  if (!storefrontDomain || isIpAddress(storefrontDomain)) problems.push('HERALD_STOREFRONT_DOMAIN: expected a host name such as shops.example.com (no scheme, port or IP address)');
   const logLevel = env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info');
   const trustProxy = ['1', 'true'].includes((env.HERALD_TRUST_PROXY ?? '').toLowerCase());
   if (env.HERALD_TRUST_PROXY && !trustProxy && !['0', 'false'].includes(env.HERALD_TRUST_PROXY.toLowerCase())) {

@@ -23,7 +23,9 @@ import { VERSION } from '../version.ts';
 export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes];
 
 export function createApp(deps: Deps): Koa {
-  const app = new Koa({ proxy: deps.config.trustProxy });
+  // Behind a trusted proxy the client is the address that proxy appended to X-Forwarded-For: the
+  // entries before it are whatever the client sent, and would let it pick its own rate-limit key.
+  const app = new Koa({ proxy: deps.config.trustProxy, maxIpsCount: 1 });
   const router = new Router();
   const docs = route({
     method: 'get', path: '/openapi.json', summary: 'This OpenAPI 3.1 document', tag: 'docs', access: 'public',

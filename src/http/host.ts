@@ -1,7 +1,8 @@
 // Host names as the storefront sees them: the request's Host (or a trusted proxy's
 // X-Forwarded-Host) and registered custom domains, normalised alike so they compare as plain
 // strings: lowercase, no port, no trailing dot. Anything malformed or ambiguous is refused with
-// 400 rather than guessed at. Pure: no I/O.
+// 400 rather than guessed at. Also the client address a storefront request is counted under.
+// Pure: no I/O.
 import { isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { badRequest } from '../errors.ts';
@@ -80,4 +81,19 @@ export function shopHost(host: string, storefrontDomain: string): { slug: string
   if (!host.endsWith(`.${storefrontDomain}`)) return { domain: host };
   const slug = host.slice(0, -(storefrontDomain.length + 1));
   return slug.includes('.') ? undefined : { slug };
+}
+
+/** The key a client address is rate-limited under: an IPv4 address as itself (IPv4-mapped IPv6
+ * included), an IPv6 address by its /64, since one subscriber usually holds a whole /64 and could
+ * otherwise take a fresh allowance from each of its addresses. */
+export function clientAddressKey(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1];
+  const address = ip.replace(/%.*$/, ''); // a zone id names an interface, not a client
+  if (!isIPv6(address)) return ip;
+  const [head, tail] = address.toLowerCase().replace(/\d+\.\d+\.\d+\.\d+$/, '0:0').split('::');
+  const groups = head ? head.split(':') : [];
+  const after = tail ? tail.split(':') : [];
+  if (tail !== undefined) groups.push(...Array(8 - groups.length - after.length).fill('0'), ...after);
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }

@@ -72,9 +72,11 @@ test('a registered custom domain serves the same shop until it is removed', asyn
   const { tenant, active } = await shop();
   const domain = `store-${randomBytes(4).toString('hex')}.example.com`;
   t.is((await api.admin('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain })).status, 201);
-  const res = await storefront('/storefront/v1/products', { host: `${domain.toUpperCase()}:443` });
-  t.is(res.status, 200);
-  t.deepEqual(res.body.data.map((p: { id: string }) => p.id), [active.id]);
+  for (const host of [`${domain.toUpperCase()}:443`, `${domain}.`]) {
+    const res = await storefront('/storefront/v1/products', { host });
+    t.is(res.status, 200, host);
+    t.deepEqual(res.body.data.map((p: { id: string }) => p.id), [active.id], host);
+  }
   t.is((await storefront(`/storefront/v1/products/${active.id}`, { host: domain })).status, 200);
   t.is((await api.admin('DELETE', `/admin/v1/tenants/${tenant.id}/domains/${domain}`)).status, 204);
   t.is((await storefront('/storefront/v1/products', { host: domain })).status, 404);
@@ -157,6 +159,10 @@ test('responses carry an ETag; If-None-Match answers 304 until the catalog chang
   t.is(again.headers['cache-control'], 'public, max-age=60');
   t.is((await storefront('/storefront/v1/products', { host, headers: { 'if-none-match': `"other", W/${etag}` } })).status, 304);
   t.is((await storefront('/storefront/v1/products', { host, headers: { 'if-none-match': '"other"' } })).status, 200);
+  const head = await storefront('/storefront/v1/products', { host, method: 'HEAD' });
+  t.is(head.status, 200);
+  t.is(head.headers.etag, etag);
+  t.is((await storefront('/storefront/v1/products', { host, method: 'HEAD', headers: { 'if-none-match': etag } })).status, 304);
 
   const one = await storefront(`/storefront/v1/products/${active.id}`, { host });
   t.is((await storefront(`/storefront/v1/products/${active.id}`, { host, headers: { 'if-none-match': one.headers.etag! } })).status, 304);
@@ -170,8 +176,11 @@ test('responses carry an ETag; If-None-Match answers 304 until the catalog chang
 });
 
 test('storefront routes are read-only', async (t) => {
-  const { tenant } = await shop();
-  t.is((await storefront('/storefront/v1/products', { host: shopHost(tenant), method: 'POST' })).status, 405);
+  const { tenant, active } = await shop();
+  for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+    t.is((await storefront('/storefront/v1/products', { host: shopHost(tenant), method })).status, 405, method);
+    t.is((await storefront(`/storefront/v1/products/${active.id}`, { host: shopHost(tenant), method })).status, 405, method);
+  }
 });
 
 test('each client address is rate-limited on its own', async (t) => {

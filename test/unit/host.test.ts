@@ -1,6 +1,10 @@
 import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { HttpError } from '../../src/errors.ts';
-import { normalizeDomain, parseHostValue, requestHost, shopHost } from '../../src/http/host.ts';
+import { clientAddressKey, normalizeDomain, parseHostValue, requestHost, shopHost } from '../../src/http/host.ts';
 
 test('a Host value is lowercased and loses its port and one trailing dot', (t) => {
   t.is(parseHostValue('Acme.Shops.LOCALHOST'), 'acme.shops.localhost');
@@ -77,4 +81,24 @@ test('a storefront host names a shop by slug under the storefront domain, otherw
   t.is(shopHost('www.acme.shops.localhost', 'shops.localhost'), undefined);
   t.is(shopHost('127.0.0.1', 'shops.localhost'), undefined);
   t.is(shopHost('[::1]', 'shops.localhost'), undefined);
+});
+
+test('HERALD_STOREFRONT_DOMAIN is normalised like a host and refused when it is not one', (t) => {
+  const load = (value: string) => loadConfig({ HERALD_DATA_DIR: mkdtempSync(join(tmpdir(), 'herald-host-')), HERALD_STOREFRONT_DOMAIN: value });
+  t.is(load('Shops.Example.COM.').storefrontDomain, 'shops.example.com');
+  for (const value of ['https://shops.example.com', 'shops.example.com:443', '*.example.com', 'shops..example.com', '10.0.0.1']) {
+    const err = t.throws(() => load(value), { instanceOf: ConfigError }, value);
+    t.regex(err!.message, /HERALD_STOREFRONT_DOMAIN/, value);
+  }
+});
+
+test('clients are rate-limited by IPv4 address, or by the /64 their IPv6 address is in', (t) => {
+  t.is(clientAddressKey('203.0.113.7'), '203.0.113.7');
+  t.is(clientAddressKey('::ffff:203.0.113.7'), '203.0.113.7');
+  const sameSubscriber = ['2001:db8:a:b::1', '2001:DB8:A:B:ffff:ffff:ffff:ffff', '2001:0db8:000a:000b:1:2:3:4', '2001:db8:a:b::1%eth0'];
+  t.deepEqual(new Set(sameSubscriber.map(clientAddressKey)), new Set(['2001:db8:a:b::/64']));
+  t.is(clientAddressKey('2001:db8::1:2:3:4:5'), '2001:db8:0:1::/64');
+  t.is(clientAddressKey('2001:db8:a::'), '2001:db8:a:0::/64');
+  t.not(clientAddressKey('2001:db8:a:c::1'), clientAddressKey('2001:db8:a:b::1'));
+  t.is(clientAddressKey('::1'), '0:0:0:0::/64');
 });

@@ -4,17 +4,18 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { shopProduct, shopProducts, shopScope, type ShopScope } from '../../services/storefront.ts';
 import { presentProduct, Product } from '../presenters/products.ts';
-import { requestHost, shopHost } from '../host.ts';
+import { clientAddressKey, requestHost, shopHost } from '../host.ts';
 import { RateLimiter } from '../rateLimit.ts';
 import { listOf, ListQuery, toPage } from '../schemas/common.ts';
 import { route, type Deps, type Outcome } from '../route.ts';
 
 // Generous for browsing (a page may fetch a list and several products), tight for scrapers.
-// Counted before the host lookup, so a flood of unknown hosts costs no database work.
+// Counted before the host lookup, so a flood of unknown hosts costs no database work. Behind a
+// trusted proxy ctx.ip is the address that proxy appended to X-Forwarded-For (src/http/app.ts).
 const byAddress = new RateLimiter(300, 60_000);
 
 async function shopFor(ctx: Context, deps: Deps): Promise<ShopScope> {
-  byAddress.hit(ctx.ip);
+  byAddress.hit(clientAddressKey(ctx.ip));
   const host = requestHost({ rawHeaders: ctx.req.rawHeaders, trustProxy: ctx.app.proxy, target: ctx.req.url ?? '' });
   const scope = await shopScope(deps.pool, shopHost(host, deps.config.storefrontDomain));
   ctx.state.tenantId = scope.tenantId;
@@ -49,7 +50,7 @@ export const storefrontRoutes = [
   }),
   route({
     method: 'get', path: '/storefront/v1/products/:id', summary: 'Retrieve one of the shop\'s active products', tag, access: 'public', cors: true,
-    response: { status: 200, schema: Product, description: cached }, errors: [429],
+    response: { status: 200, schema: Product, description: cached }, errors: [400, 429],
     handle: async ({ params, ctx, deps }) => {
       const scope = await shopFor(ctx, deps);
       return cacheable(ctx, presentProduct(await shopProduct(deps.pool, scope, params.id)));
