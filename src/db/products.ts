@@ -70,11 +70,25 @@ export async function insertVariants(
   return rows;
 }
 
+/**
+ * Takes the product's variants `ids` out of the sku index for the rest of the transaction (marked
+ * deleted; updateVariants brings them back), so one PATCH may swap skus among them: the index is
+ * checked row by row, and a swap done in place would clash with itself halfway.
+ */
+export async function parkVariants(tx: Tx, productId: string, ids: string[]): Promise<void> {
+  await tx.query(
+    'update variants set deleted_at = clock_timestamp() where product_id = $1 and id = any($2::text[]) and deleted_at is null',
+    [productId, ids],
+  );
+}
+
+/** Writes the variants' new fields and brings them back from parkVariants. */
 export async function updateVariants(tx: Tx, productId: string, variants: (VariantFields & { id: string; position: number })[]): Promise<void> {
   await tx.query(
-    `update variants v set position = u.position, sku = u.sku, price = u.price, currency = u.currency, inventory_quantity = u.inventory_quantity
+    `update variants v set position = u.position, sku = u.sku, price = u.price, currency = u.currency, inventory_quantity = u.inventory_quantity,
+            deleted_at = null
        from unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::int[]) as u (id, position, sku, price, currency, inventory_quantity)
-      where v.id = u.id and v.product_id = $1 and v.deleted_at is null`,
+      where v.id = u.id and v.product_id = $1`,
     [productId, ...columns(variants, ['id', 'position', 'sku', 'price', 'currency', 'inventory_quantity'])],
   );
 }

@@ -3,7 +3,7 @@
 // their line items (which snapshot sku, name and price).
 import type { Pool, Tx } from '../db/pool.ts';
 import {
-  deleteVariantsExcept, findProduct, insertProduct, insertVariants, listProducts as listProductRows, softDeleteProduct,
+  deleteVariantsExcept, findProduct, insertProduct, insertVariants, listProducts as listProductRows, parkVariants, softDeleteProduct,
   updateProduct as updateProductRow, updateVariants, type ProductRow, type VariantFields,
 } from '../db/products.ts';
 import { withTenant, type TenantScope } from '../db/tenant.ts';
@@ -88,7 +88,10 @@ async function replaceVariants(tx: Tx, scope: TenantScope, product: ProductRow, 
   const kept = positioned.filter((v): v is typeof v & { id: string } => v.id !== undefined);
   // Delete first, so a sku moving from a removed variant to a new one is free again.
   await deleteVariantsExcept(tx, product.id, kept.map((v) => v.id));
-  if (kept.length) await updateVariants(tx, product.id, kept);
+  if (kept.length) {
+    await parkVariants(tx, product.id, kept.map((v) => v.id));
+    await updateVariants(tx, product.id, kept);
+  }
   const added = positioned.filter((v) => v.id === undefined).map((v) => ({ ...v, id: newId('variant') }));
   if (added.length) await insertVariants(tx, scope, product.id, added);
 }

@@ -29,17 +29,14 @@ export function mergeMetadata(current: Metadata, patch: MetadataPatch | undefine
 /** A merge-patched scalar: absent keeps the current value, null clears it. */
 export const patched = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
 
-/** unique_violation, and exclusion_violation: a partial uniqueness checked per statement (variants_sku). */
-const DUPLICATE_CODES = ['23505', '23P01'];
-
 /**
- * Turns a uniqueness violation of one of `constraints` (index name → what is duplicated) into a
- * 409; anything else is rethrown as it is. Postgres's own detail names the tenant, so it never leaves.
+ * Turns a unique violation of one of `constraints` (index name → what is duplicated) into a 409;
+ * anything else is rethrown as it is. Postgres's own detail names the tenant, so it never leaves.
  */
 export function duplicateAs(constraints: Record<string, string>) {
   return (err: unknown): never => {
     const e = err as { code?: string; constraint?: string };
-    if (DUPLICATE_CODES.includes(e.code ?? '') && e.constraint && constraints[e.constraint]) throw conflict(constraints[e.constraint]);
+    if (e.code === '23505' && e.constraint && constraints[e.constraint]) throw conflict(constraints[e.constraint]);
     throw err;
   };
 }

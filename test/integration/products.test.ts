@@ -47,6 +47,13 @@ test('a duplicate sku in the same tenant and mode is a 409; other tenants and mo
   t.is((await eventsOf(api, key, 'product.created')).length, 1, 'the failed create left no event');
 });
 
+test('creating one sku from several requests at once: one 201, the others 409', async (t) => {
+  const { key } = await tenantWithKey(api);
+  const body = { name: 'Race', variants: [{ sku: unique('sku'), price: 1, currency: 'USD', inventory_quantity: 1 }] };
+  const answers = await Promise.all(Array.from({ length: 6 }, () => api.request('POST', '/v1/products', { token: key, body })));
+  t.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409, 409, 409, 409]);
+});
+
 test('invalid bodies answer 400 with a pointer per problem', async (t) => {
   const { key } = await tenantWithKey(api);
   const cases: [unknown, string][] = [
