@@ -127,6 +127,17 @@ test('paying two orders for the last unit at once sells it exactly once', async 
   t.deepEqual(await stockOf(key, product.id), [5, 0]);
 });
 
+test('paying three orders at once with a single-use coupon redeems it exactly once', async (t) => {
+  const { key, product, lamp } = await shop();
+  const coupon = await createCoupon(api, key, { max_redemptions: 1 });
+  const orders = await Promise.all([1, 2, 3].map(() => createOrder(api, key, { coupon_code: coupon.code, line_items: [{ variant_id: lamp.id, quantity: 1 }] })));
+  const results = await Promise.all(orders.map((o) => api.request('POST', `/v1/orders/${o.id}/pay`, { token: key })));
+  t.deepEqual(results.map((r) => r.status).sort(), [200, 409, 409]);
+  t.is((await api.request('GET', `/v1/coupons/${coupon.id}`, { token: key })).body.times_redeemed, 1);
+  t.deepEqual(await stockOf(key, product.id), [4, 1], 'the refused orders took no stock');
+  t.is((await eventsOf(api, key, 'order.paid')).length, 1);
+});
+
 test('cancelling a paid order returns its stock and its coupon redemption', async (t) => {
   const { key, product, lamp } = await shop();
   const coupon = await createCoupon(api, key, { max_redemptions: 1 });
