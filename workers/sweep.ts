@@ -1,13 +1,15 @@
-// The sweeper: closes the one gap jobs leave. A delivery's next attempt is a pg-boss job
+// The sweeper: closes the gaps jobs leave. A delivery's next attempt is a pg-boss job
 // committed with it, and pg-boss retries a job whose handler threw; but if the database stays
 // unreachable through all of those retries, the job ends `failed` while the delivery still waits
 // for it. Every so often the sweeper looks for deliveries whose attempt is long overdue and has
 // no live job, and puts that attempt back on the queue under its deterministic job id, so
 // several sweepers (one per worker process) and a job that revives meanwhile cannot double it.
+// Every second it also puts back the attempts of a killed worker, once their heartbeat is stale.
 import type { PgBoss } from 'pg-boss';
-import { withoutLiveJob } from '../src/delivery/queues.ts';
+import { reclaimStalledJobs, withoutLiveJob } from '../src/delivery/queues.ts';
 import { overdueDeliveries, type OverdueDelivery } from '../src/db/deliveries.ts';
 import type { Pool } from '../src/db/pool.ts';
+import { transaction } from '../src/db/tenant.ts';
 import type { Logger } from '../src/logger.ts';
 import { deliveriesRequeued } from '../src/metrics.ts';
 import { requeueOverdue } from '../src/services/deliveries.ts';
@@ -29,6 +31,15 @@ export interface SweepOptions {
 const OVERDUE_MS = 2 * 60_000;
 const INTERVAL_MS = 30_000;
 const PAGE = 500;
+/** A killed worker's jobs go stale 10 s (heartbeatSeconds) after their last heartbeat; looking every second redoes them then. */
+const RECLAIM_INTERVAL_MS = 1_000;
+
+/** Puts the running attempts of workers that stopped heartbeating back on the queue, due now. */
+export async function reclaimStalled({ pool, boss, logger }: SweeperDeps): Promise<number> {
+  const jobs = await transaction(pool, (tx) => reclaimStalledJobs(boss, tx));
+  if (jobs) logger.warn({ msg: 'delivery.reclaimed', jobs }, 'attempts of a worker that stopped heartbeating are queued again');
+  return jobs;
+}
 
 /** One sweep over every overdue delivery; returns how many attempts it put back on the queue. */
 export async function sweepOverdue({ pool, boss, logger }: SweeperDeps, overdueMs = OVERDUE_MS): Promise<number> {
@@ -56,17 +67,29 @@ export interface Sweeper {
 }
 
 export function startSweeper(deps: SweeperDeps, options: SweepOptions = {}): Sweeper {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = sweepOverdue(deps, options.overdueMs)
-      .catch((err) => deps.logger.error({ err }, 'sweep for overdue deliveries failed; the next one retries'))
-      .finally(() => (running = undefined));
-  }, options.intervalMs ?? INTERVAL_MS);
+  const running = new Set<Promise<unknown>>();
+  /** Runs `sweep` every `ms`, skipping a turn while the previous one is still running. */
+  const every = (ms: number, what: string, sweep: () => Promise<unknown>) => {
+    let current: Promise<unknown> | undefined;
+    return setInterval(() => {
+      if (current) return;
+      current = sweep()
+        .catch((err) => deps.logger.error({ err }, `${what} failed; the next one retries`))
+        .finally(() => {
+          running.delete(current!);
+          current = undefined;
+        });
+      running.add(current);
+    }, ms);
+  };
+  const timers = [
+    every(options.intervalMs ?? INTERVAL_MS, 'sweep for overdue deliveries', () => sweepOverdue(deps, options.overdueMs)),
+    every(RECLAIM_INTERVAL_MS, 'reclaiming stalled attempts', () => reclaimStalled(deps)),
+  ];
   return {
     async stop() {
-      clearInterval(timer);
-      await running;
+      for (const timer of timers) clearInterval(timer);
+      await Promise.all(running);
     },
   };
 }

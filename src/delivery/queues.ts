@@ -57,17 +57,21 @@ export async function enqueueAttempts(boss: PgBoss, tx: Tx, jobs: Array<DeliverJ
   );
 }
 
-/** Moves an attempt still waiting for its time to now (an attempt already running is left alone). */
+/**
+ * Moves an attempt still waiting for its time to now (an attempt already running is left alone).
+ * A delay of 0 s is the database's now, which makes pg-boss NOTIFY the workers; a client-side
+ * `new Date()` is later than the transaction's now() and would leave the job to the next poll.
+ */
 export async function bringForward(boss: PgBoss, tx: Tx, deliveryId: string, attempt: number): Promise<void> {
-  await boss.update(DELIVER_QUEUE, undefined, { id: jobId(deliveryId, attempt), startAfter: new Date(), db: inTransaction(tx) });
+  await boss.update(DELIVER_QUEUE, undefined, { id: jobId(deliveryId, attempt), startAfter: 0, db: inTransaction(tx) });
 }
 
 /**
- * Puts an attempt whose job was lost back on the queue, due now, under its deterministic id: a
- * job that ended (pg-boss gave up on it) is replaced, a missing one inserted. Returns false
- * when the attempt still has a live job (queued, retrying or running).
+ * Puts an attempt on the queue, due now, under its deterministic id: a job of it that ended (pg-boss
+ * gave up on it, or it ran and found its delivery cancelled) is replaced, a missing one inserted.
+ * Returns false, changing nothing, when the attempt still has a live job (queued, retrying or running).
  */
-export async function requeueLostAttempt(boss: PgBoss, tx: Tx, job: DeliverJob): Promise<boolean> {
+export async function queueAttemptNow(boss: PgBoss, tx: Tx, job: DeliverJob): Promise<boolean> {
   const id = jobId(job.delivery_id, job.attempt);
   const db = inTransaction(tx);
   const [existing] = await boss.findJobs(DELIVER_QUEUE, { id, db });
@@ -75,6 +79,28 @@ export async function requeueLostAttempt(boss: PgBoss, tx: Tx, job: DeliverJob):
   if (existing) await boss.deleteJob(DELIVER_QUEUE, id, { db });
   await enqueueAttempts(boss, tx, [job]);
   return true;
+}
+
+/**
+ * Running attempts whose worker stopped heartbeating (it was killed), put back on the queue due
+ * now. pg-boss fails such jobs itself, but only in its monitor pass, which also recounts the whole
+ * job table and so cannot run every few seconds, and then retries them after a backoff. This is the
+ * same rule (heartbeat older than heartbeatSeconds) on the few running jobs, through pg-boss's own
+ * fail (the job's retry count goes up) and update (due now, with a NOTIFY). Returns how many.
+ */
+export async function reclaimStalledJobs(boss: PgBoss, tx: Tx): Promise<number> {
+  const { rows } = await tx.query(
+    `select id::text from pgboss.job
+      where name = $1 and state = 'active' and heartbeat_on + heartbeat_seconds * interval '1 second' < now()
+      limit 100 for update skip locked`,
+    [DELIVER_QUEUE],
+  );
+  const ids: string[] = rows.map((r) => r.id);
+  if (!ids.length) return 0;
+  const db = inTransaction(tx);
+  await boss.fail(DELIVER_QUEUE, ids, { message: 'the worker stopped heartbeating' }, { db });
+  for (const id of ids) await boss.update(DELIVER_QUEUE, undefined, { id, startAfter: 0, db });
+  return ids.length;
 }
 
 /** Those of these attempts that have no live job (queued, retrying or running). */

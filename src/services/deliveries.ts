@@ -4,7 +4,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { Outcome } from '../delivery/classify.ts';
 import type { HttpResult } from '../delivery/client.ts';
-import { bringForward, enqueueAttempts, requeueLostAttempt, type DeliverJob } from '../delivery/queues.ts';
+import { bringForward, enqueueAttempts, queueAttemptNow, type DeliverJob } from '../delivery/queues.ts';
 import { insertAttempt, listAttempts, type AttemptRow } from '../db/attempts.ts';
 import {
   advanceDelivery, cancelDelivery, findDelivery, listDeliveries, requeueDelivery, type DeliveryFilter, type DeliveryRow,
@@ -49,8 +49,11 @@ export async function retryDelivery(pool: Pool, boss: PgBoss | undefined, scope:
     if (!endpoint) throw conflict('the endpoint of this delivery was deleted');
     if (!endpoint.enabled) throw conflict('the endpoint of this delivery is disabled; enable it first');
     const attempt = delivery.attempt_count + 1;
-    await enqueueAttempts(boss, tx, [{ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: id, attempt }]);
-    await bringForward(boss, tx, id, attempt);
+    // A waiting job of this attempt is brought forward (a running one is the attempt); one that
+    // ended (it ran while the endpoint was disabled and cancelled the delivery) is replaced.
+    if (!(await queueAttemptNow(boss, tx, { tenant_id: scope.tenantId, mode: scope.mode, delivery_id: id, attempt }))) {
+      await bringForward(boss, tx, id, attempt);
+    }
     return requeueDelivery(tx, id);
   });
 }
@@ -64,7 +67,7 @@ export async function requeueOverdue(pool: Pool, boss: PgBoss, job: DeliverJob):
   return withTenant(pool, scopeOf(job), async (tx) => {
     const delivery = await findDelivery(tx, job.delivery_id, true);
     if (!delivery || !['pending', 'retrying'].includes(delivery.status) || delivery.attempt_count !== job.attempt - 1) return false;
-    return requeueLostAttempt(boss, tx, job);
+    return queueAttemptNow(boss, tx, job);
   });
 }
 

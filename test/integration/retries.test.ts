@@ -178,7 +178,7 @@ test('deleting an endpoint cancels its pending deliveries; they can no longer be
   t.is(retry.status, 409);
 });
 
-test('a delivery to an endpoint disabled meanwhile is cancelled when its attempt comes due', async (t) => {
+test('a delivery to an endpoint disabled meanwhile is cancelled when its attempt comes due; re-enabled, a retry sends it now', async (t) => {
   const r = await receiver();
   r.script({ status: 503, headers: { 'retry-after': '3600' } });
   const { key, delivery, endpoint } = await deliveryTo(r.url);
@@ -190,4 +190,11 @@ test('a delivery to an endpoint disabled meanwhile is cancelled when its attempt
   const done = await waitForDelivery(stack().api, key, delivery.id, ended);
   t.like(done, { status: 'cancelled', status_reason: 'endpoint disabled', attempt_count: 1 });
   t.is(r.received.length, 1);
+
+  // The second attempt's job has run (it found the delivery cancelled); the retry's attempt 2 replaces it.
+  await stack().api.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { token: key, body: { enabled: true } });
+  t.is((await stack().api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key })).status, 202);
+  const sent = await waitForDelivery(stack().api, key, delivery.id, (d) => d.status === 'delivered', 5_000);
+  t.deepEqual(sent.attempts.map((a: any) => [a.number, a.status_code]), [[1, 503], [2, 200]]);
+  t.is(r.received.at(-1)!.headers['herald-attempt'], '2');
 });

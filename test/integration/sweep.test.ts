@@ -2,7 +2,7 @@
 // database stayed down through all of pg-boss's retries of the job.
 import test from 'ava';
 import { jobId } from '../../src/delivery/queues.ts';
-import { sweepOverdue } from '../../workers/sweep.ts';
+import { reclaimStalled, sweepOverdue } from '../../workers/sweep.ts';
 import { deliveriesOf, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
 
@@ -65,4 +65,24 @@ test('an attempt due only a little while ago is left to its job', async (t) => {
   t.is(await sweepOverdue(sweeperDeps()), 0);
   t.is(await sweepOverdue(sweeperDeps(), 10_000), 1, 'with a shorter grace it is overdue');
   await waitForDelivery(stack().api, recent.key, recent.delivery.id, (x) => x.status === 'delivered');
+});
+
+test('a running attempt whose worker stopped heartbeating is queued again at once, and one still heartbeating is left alone', async (t) => {
+  const [killed, alive] = [await waitingDelivery(), await waitingDelivery()];
+  // Both second attempts were taken by a worker; one worker died 30 s ago (its heartbeat is stale), the other is busy.
+  const { owner } = stack().api.db;
+  const taken = `update pgboss.job set state = 'active', started_on = now() - make_interval(secs => $2), heartbeat_on = now() - make_interval(secs => $2)
+    where name = 'deliver' and id = $1`;
+  await owner.query(taken, [killed.job, 30]);
+  await owner.query(taken, [alive.job, 2]);
+
+  const reclaimed = await Promise.all([reclaimStalled(sweeperDeps()), reclaimStalled(sweeperDeps())]);
+  t.deepEqual(reclaimed.sort(), [0, 1], 'two sweepers at once reclaim it once');
+  const done = await waitForDelivery(stack().api, killed.key, killed.delivery.id, (x) => x.status === 'delivered', 5_000);
+  t.deepEqual(done.attempts.map((a: any) => [a.number, a.status_code]), [[1, 503], [2, 200]]);
+  t.is(killed.receiver.received.at(-1)!.headers['webhook-id'], killed.event.id);
+  t.deepEqual((await jobsOf(killed.delivery.id)).map((j) => j.attempt), ['1', '2'], 'the same job, redone');
+
+  t.deepEqual((await jobsOf(alive.delivery.id)).map((j) => j.state), ['completed', 'active'], 'a heartbeating attempt keeps running');
+  t.is(alive.receiver.received.length, 1);
 });
