@@ -17,10 +17,13 @@ export interface Migration {
 }
 
 export function migrationFiles(): Migration[] {
-  return readdirSync(SQL_DIR)
+  const files = readdirSync(SQL_DIR)
     .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
     .sort()
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(SQL_DIR + f, 'utf8') }));
+  const clash = files.find((m, i) => i > 0 && files[i - 1].version === m.version);
+  if (clash) throw new Error(`two migrations share version ${clash.version} (${clash.name}): renumber one, next free is ${files.at(-1)!.version + 1}`);
+  return files;
 }
 
 export const latestVersion = (): number => Math.max(0, ...migrationFiles().map((m) => m.version));
