@@ -3,7 +3,7 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { latestVersion } from '../../src/db/migrate.ts';
+import { migrationFiles } from '../../src/db/migrate.ts';
 import { ADMIN_TOKEN, testConfig } from '../helpers/api.ts';
 import { freshDatabase, urlFor } from '../helpers/db.ts';
 import { herald } from '../helpers/process.ts';
@@ -38,7 +38,7 @@ test('two processes migrating an empty database at once both succeed and apply e
   const [first, second] = [herald(['migrate'], env), herald(['migrate'], env)];
   t.deepEqual(await Promise.all([first.exited, second.exited]), [0, 0], first.output() + second.output());
   const rows = await query(url, 'select version, count(*)::int as n from herald_migrations group by version order by version');
-  t.is(rows.length, latestVersion());
+  t.deepEqual(rows.map((r) => r.version), migrationFiles().map((m) => m.version));
   t.true(rows.every((r) => r.n === 1));
   // A third run is a no-op.
   const third = herald(['migrate'], env);
