@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { tokenForKey, tokenForLogin } from '../../services/tokens.ts';
 import { unauthorized } from '../../errors.ts';
 import { authenticate } from '../auth.ts';
+import { clientAddressKey } from '../host.ts';
 import { RateLimiter } from '../rateLimit.ts';
 import { Mode, Uuid } from '../schemas/common.ts';
 import { checkTenantId, parseWith, route } from '../route.ts';
@@ -22,7 +23,7 @@ export const authRoutes = [
     method: 'post', path: '/v1/auth/token', summary: 'Issue a JWT access token (15 min)', tag: 'auth', access: 'public', body: LoginRequest, ownBodyValidation: true,
     response: { status: 200, schema: Token }, errors: [401, 403, 429],
     handle: async ({ ctx, deps }) => {
-      byAddress.hit(ctx.ip);
+      byAddress.hit(clientAddressKey(ctx.ip));
       const raw = ctx.request.body ?? {};
       if (ctx.get('authorization')) {
         const auth = await authenticate(ctx, deps);
