@@ -130,7 +130,8 @@ export function mount(router: Router, routes: Route<any, any, any>[], deps: Deps
       if (!r.body && !r.ownBodyValidation && rawBody && typeof rawBody === 'object' && Object.keys(rawBody).length > 0) {
         throw validationFailed(Object.keys(rawBody).map((k) => ({ pointer: pointer([k]), detail: 'unknown field: this route takes no body' })));
       }
-      const body = r.body && !r.ownBodyValidation ? parseWith(r.body, rawBody ?? {}) : undefined;
+      // No body at all reads as {}; an explicit JSON null (or any non-object) fails validation.
+      const body = r.body && !r.ownBodyValidation ? parseWith(r.body, rawBody === undefined ? {} : rawBody) : undefined;
       const parsedQuery = r.query ? parseWith(r.query, query, '/query') : undefined;
       const handle = () => r.handle({ body, query: parsedQuery, params: ctx.params, auth, headers: ctx.headers, ctx, deps });
       // Every tenant POST honours Idempotency-Key: the handler then runs inside the key's transaction.

@@ -80,3 +80,13 @@ test('hostile bodies on routes with a real id of the caller never answer 500', a
   for (const body of HOSTILE_BODIES) await expectNo500(t, 'POST', '/v1/orders', { body });
   t.is((await api.request('GET', `/v1/products/${product.body.id}`, { token: key })).status, 200, 'the product is still there');
 });
+
+test('a JSON null body is refused rather than read as an empty update; limit takes plain digits only', async (t) => {
+  const product = await api.request('POST', '/v1/products', { token: key, body: { name: 'Cup', variants: [{ sku: 'CUP', price: 100, currency: 'USD', inventory_quantity: 3 }] } });
+  const patched = await api.request('PATCH', `/v1/products/${product.body.id}`, { token: key, raw: 'null', headers: { 'content-type': 'application/json' } });
+  t.is(patched.status, 400);
+  for (const limit of ['1e1', '0x10', ' 5', '5.0', '-1', '101', '0']) {
+    t.is((await api.request('GET', `/v1/products?limit=${encodeURIComponent(limit)}`, { token: key })).status, 400, limit);
+  }
+  t.is((await api.request('GET', '/v1/products?limit=100', { token: key })).status, 200);
+});

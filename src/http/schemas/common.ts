@@ -7,7 +7,8 @@ export const Uuid = z.uuid();
 export const Timestamp = z.iso.datetime({ offset: true });
 
 export const ListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  // Plain decimal digits only (no 1e1, 0x10, ' 5'), then range-checked.
+  limit: z.string().regex(/^\d{1,3}$/, 'a whole number from 1 to 100').default('20').transform(Number).pipe(z.number().int().min(1).max(100)),
   starting_after: z.string().max(64).optional(),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
