@@ -34,11 +34,13 @@ const PAGE = 500;
 /** A killed worker's jobs go stale 10 s (heartbeatSeconds) after their last heartbeat; looking every second redoes them then. */
 const RECLAIM_INTERVAL_MS = 1_000;
 
-/** Puts the running attempts of workers that stopped heartbeating back on the queue, due now. */
+/** Puts the running attempts of workers that stopped heartbeating back on the queue, due now; returns how many. */
 export async function reclaimStalled({ pool, boss, logger }: SweeperDeps): Promise<number> {
   const jobs = await transaction(pool, (tx) => reclaimStalledJobs(boss, tx));
-  if (jobs) logger.warn({ msg: 'delivery.reclaimed', jobs }, 'attempts of a worker that stopped heartbeating are queued again');
-  return jobs;
+  for (const job of jobs) {
+    logger.warn({ msg: 'delivery.reclaimed', tenant_id: job.tenant_id, mode: job.mode, delivery_id: job.delivery_id, attempt: job.attempt });
+  }
+  return jobs.length;
 }
 
 /** One sweep over every overdue delivery; returns how many attempts it put back on the queue. */

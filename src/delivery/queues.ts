@@ -86,21 +86,21 @@ export async function queueAttemptNow(boss: PgBoss, tx: Tx, job: DeliverJob): Pr
  * now. pg-boss fails such jobs itself, but only in its monitor pass, which also recounts the whole
  * job table and so cannot run every few seconds, and then retries them after a backoff. This is the
  * same rule (heartbeat older than heartbeatSeconds) on the few running jobs, through pg-boss's own
- * fail (the job's retry count goes up) and update (due now, with a NOTIFY). Returns how many.
+ * fail (the job's retry count goes up) and update (due now, with a NOTIFY). Returns their attempts.
  */
-export async function reclaimStalledJobs(boss: PgBoss, tx: Tx): Promise<number> {
+export async function reclaimStalledJobs(boss: PgBoss, tx: Tx): Promise<DeliverJob[]> {
   const { rows } = await tx.query(
-    `select id::text from pgboss.job
+    `select id::text, data from pgboss.job
       where name = $1 and state = 'active' and heartbeat_on + heartbeat_seconds * interval '1 second' < now()
       limit 100 for update skip locked`,
     [DELIVER_QUEUE],
   );
+  if (!rows.length) return [];
   const ids: string[] = rows.map((r) => r.id);
-  if (!ids.length) return 0;
   const db = inTransaction(tx);
   await boss.fail(DELIVER_QUEUE, ids, { message: 'the worker stopped heartbeating' }, { db });
   for (const id of ids) await boss.update(DELIVER_QUEUE, undefined, { id, startAfter: 0, db });
-  return ids.length;
+  return rows.map((r) => r.data);
 }
 
 /** Those of these attempts that have no live job (queued, retrying or running). */

@@ -34,7 +34,7 @@ export async function startDeliveryStack(options: {
     encryptionKey: api.deps.config.encryptionKey,
   };
   const deps = { config: workerConfig, pool: api.db.app, boss, logger: api.deps.logger };
-  const deliverer: Deliverer = await startDeliverer(deps, { timeoutMs: options.timeoutMs ?? 2_000, concurrency: 4 });
+  const deliverer: Deliverer = await startDeliverer(deps, { timeoutMs: options.timeoutMs ?? 10_000, concurrency: 4 });
   const dispatcher: Dispatcher = startDispatcher(deps);
   return {
     api, boss, workerConfig,
@@ -93,5 +93,14 @@ export async function deliveriesOf(api: TestApi, token: string, eventId: string,
     if (res.status === 200 && res.body.data.length >= count) return res.body.data as any[];
     if (Date.now() > deadline) throw new Error(`event ${eventId}: expected ${count} deliveries, got ${JSON.stringify(res.body)}`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Waits until the dispatcher has taken these events from the outbox (so whatever it would deliver exists). */
+export async function dispatched(api: TestApi, eventIds: string[], timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await api.db.owner.query('select 1 from outbox where event_id = any($1::text[])', [eventIds])).rowCount) {
+    if (Date.now() > deadline) throw new Error(`${eventIds} were not dispatched in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

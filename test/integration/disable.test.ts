@@ -1,5 +1,5 @@
 import test from 'ava';
-import { deliveriesOf, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
+import { deliveriesOf, dispatched, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { createTenant, tenantWithKey } from '../helpers/factories.ts';
 import { verifyWebhook, type Reply } from '../helpers/receiver.ts';
 
@@ -52,13 +52,13 @@ test('an endpoint failing for HERALD_DISABLE_AFTER is disabled, its subscribers 
     type: 'endpoint.disabled', tenant_id: shop.id, data: { endpoint_id: endpoint.id, reason: disabled.disabled_reason },
   });
   const noticeId = notice.headers['webhook-id'];
-  await waitUntil('the notice is dispatched', async () =>
-    (await api.db.owner.query('select 1 from outbox where event_id = $1', [noticeId])).rowCount ? undefined : true);
+  await dispatched(api, [noticeId]);
   t.is(strangerAll.received.length, 0, 'no other tenant hears of it');
   t.is(strangerWatcher.received.length, 0);
 
-  // Disabled: new events are not delivered to it.
+  // Disabled: new events are not delivered to it (once dispatched, before the re-enable below).
   const ignored = await emit(api, key, 'job.failed');
+  await dispatched(api, [ignored.id]);
   const attemptsSoFar = down.received.length;
   const reenabled = await api.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { token: key, body: { enabled: true } });
   t.like(reenabled.body, { enabled: true, disabled_reason: null });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { deliveriesOf, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
+import { deliveriesOf, dispatched, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { createTenant, tenantWithKey } from '../helpers/factories.ts';
 import { verifyWebhook } from '../helpers/receiver.ts';
 
@@ -8,15 +8,6 @@ import { verifyWebhook } from '../helpers/receiver.ts';
 const { stack, newReceiver } = useDeliveryStack(test, { api: { HERALD_EVENT_RETENTION: '1d' } });
 
 const post = (key: string, path: string, body?: unknown) => stack().api.request('POST', path, { token: key, body });
-
-/** Waits until the dispatcher has taken these events from the outbox (so whatever it would deliver exists). */
-async function dispatched(eventIds: string[]) {
-  const deadline = Date.now() + 10_000;
-  while ((await stack().api.db.owner.query('select 1 from outbox where event_id = any($1::text[])', [eventIds])).rowCount) {
-    if (Date.now() > deadline) throw new Error(`${eventIds} were not dispatched`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('a test event reaches only its endpoint, signed, with its delivery and attempt on record', async (t) => {
   const { api } = stack();
@@ -40,7 +31,7 @@ test('a test event reaches only its endpoint, signed, with its delivery and atte
   const event = await api.request('GET', `/v1/events/${sent.body.event_id}`, { token: key });
   t.deepEqual(event.body, body, 'it is an event like any other in the log');
 
-  await dispatched([sent.body.event_id]);
+  await dispatched(api, [sent.body.event_id]);
   t.deepEqual((await deliveriesOf(api, key, sent.body.event_id)).map((d) => d.id), [sent.body.id], 'one delivery, to the endpoint named');
   t.is(sibling.received.length, 0, 'a * subscriber of the same tenant gets nothing');
   t.is(stranger.received.length, 0);
@@ -66,6 +57,7 @@ test('a replay dry run counts; the replay then delivers each matching event of t
   const since = new Date(Date.now() - 1000).toISOString();
   // An event from before the endpoint existed is part of the tenant's history too.
   const early = await emit(api, key, 'parcel.sent', { n: 0 });
+  await dispatched(api, [early.id]);
   const endpoint = await registerEndpoint(api, key, { url: r.url, event_types: ['parcel.*'] });
   await registerEndpoint(api, key, { url: other.url, event_types: ['note.*'] });
   const sent = await emit(api, key, 'parcel.sent', { n: 1 });
@@ -73,7 +65,7 @@ test('a replay dry run counts; the replay then delivers each matching event of t
   const note = await emit(api, key, 'note.added', { n: 3 });
   await r.waitFor(2);
   await other.waitFor(1);
-  await dispatched([early.id, sent.id, lost.id, note.id]);
+  await dispatched(api, [early.id, sent.id, lost.id, note.id]);
   const path = `/v1/webhook-endpoints/${endpoint.id}/replay`;
 
   const dry = await post(key, path, { since, dry_run: true });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { deliveriesOf, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
+import { deliveriesOf, dispatched, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { createTenant } from '../helpers/factories.ts';
 import { freePort } from '../../src/db/embedded.ts';
 import { jobId } from '../../src/delivery/queues.ts';
@@ -16,15 +16,6 @@ async function deliveryTo(url: string, endpointFields: Record<string, unknown> =
   const event = await emit(api, key, 'job.finished', { job: 1 });
   const [delivery] = await deliveriesOf(api, key, event.id);
   return { shop, key, endpoint, event, delivery };
-}
-
-/** Waits until the dispatcher has taken the event from the outbox. */
-async function dispatched(eventId: string) {
-  const deadline = Date.now() + 5_000;
-  while ((await stack().api.db.owner.query('select 1 from outbox where event_id = $1', [eventId])).rowCount) {
-    if (Date.now() > deadline) throw new Error(`${eventId} was not dispatched`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const ended = (d: any) => ['delivered', 'failed', 'cancelled'].includes(d.status);
@@ -112,7 +103,7 @@ test('a 410 Gone disables the endpoint with a reason and tells the tenant\'s sub
 
   // A disabled endpoint gets nothing more.
   const later = await emit(api, key, 'job.finished');
-  await dispatched(later.id);
+  await dispatched(api, [later.id]);
   t.is((await api.request('GET', `/v1/deliveries?event_id=${later.id}`, { token: key })).body.data.length, 0);
   t.is(gone.received.length, 1);
 });
