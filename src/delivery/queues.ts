@@ -17,9 +17,10 @@ export const QUEUES: Record<string, QueueOptions> = {
     // Delivery retries are Herald's own (a new job per attempt, on HERALD_RETRY_SCHEDULE). pg-boss
     // retries only a job whose worker died (heartbeat lost) or whose handler threw (database trouble).
     retryLimit: 5, retryDelay: 1, retryBackoff: true,
-    // A killed worker's job comes back after 10 s without a heartbeat instead of the expiry.
+    // A killed worker's job comes back after 10 s without a heartbeat instead of the expiry, which
+    // only bounds a live but stuck attempt: beyond the longest HERALD_DELIVERY_TIMEOUT (2 min).
     heartbeatSeconds: 10,
-    expireInSeconds: 120,
+    expireInSeconds: 180,
     deleteAfterSeconds: 24 * 3600,
     // Jobs due now wake workers through LISTEN/NOTIFY.
     notify: true,
