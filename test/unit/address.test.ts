@@ -50,7 +50,9 @@ test('CIDRs parse strictly', (t) => {
 test('URLs are checked after WHATWG normalisation: loopback spellings, localhost names, credentials, schemes', (t) => {
   const policy = { allow: [], production: false };
   for (const url of ['http://127.0.0.1/', 'http://2130706433/', 'http://0x7f000001/', 'http://127.1/', 'http://0177.0.0.1/', 'http://[::1]/',
-    'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/', 'http://localhost/', 'http://LOCALHOST./', 'http://api.localhost/', 'http://169.254.169.254/']) {
+    'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/', 'http://localhost/', 'http://LOCALHOST./', 'http://api.localhost/', 'http://169.254.169.254/',
+    'http://[0:0:0:0:0:0:0:1]/', 'http://[::]/', 'http://0x7f.1/', 'http://127.000.000.001/', 'http://127.0.0.1./', 'http://%31%32%37.0.0.1/',
+    'http://\uff11\uff12\uff17.0.0.1/', 'http://\u2460\u2461\u2466.0.0.1/', 'http://%6c%6f%63%61%6c%68%6f%73%74/', 'http://[64:ff9b::7f00:1]/']) {
     const d = checkUrl(url, policy);
     t.true(!d.allowed && d.problem === 'refused', url);
   }
