@@ -34,25 +34,26 @@ const ANALYZE_EVERY_MS = 60_000;
 export async function dispatchBatch({ pool, boss, logger }: DispatcherDeps, batchSize = 100): Promise<{ events: number; deliveries: number }> {
   const done = await transaction(pool, async (tx) => {
     const scope = await claimOutboxScope(tx);
-    if (!scope) return { events: 0, deliveries: 0, waited: [] };
+    if (!scope) return { events: [], deliveries: 0, waited: [] };
     await pinScope(tx, scope);
-    const events = await claimOutboxBatch(tx, batchSize);
+    const claimed = await claimOutboxBatch(tx, batchSize);
     const endpoints = await enabledEndpoints(tx);
     const deliveries: NewDelivery[] = [];
-    for (const event of events) {
+    const events = claimed.map((event) => {
       const matched = endpoints.filter((e) => matchesEventType(e.event_types, event.type));
       for (const endpoint of matched) deliveries.push({ id: newId('delivery'), endpointId: endpoint.id, eventId: event.event_id, eventType: event.type });
-      logger.info({ msg: 'event.dispatched', tenant_id: scope.tenantId, mode: scope.mode, event_id: event.event_id, type: event.type, deliveries: matched.length });
-    }
+      return { msg: 'event.dispatched', tenant_id: scope.tenantId, mode: scope.mode, event_id: event.event_id, type: event.type, deliveries: matched.length };
+    });
     await insertDeliveries(tx, scope, deliveries);
     await enqueueAttempts(boss, tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1 })));
-    const waited = await deleteOutbox(tx, events.map((e) => e.event_id));
-    return { events: events.length, deliveries: deliveries.length, waited };
+    const waited = await deleteOutbox(tx, claimed.map((e) => e.event_id));
+    return { events, deliveries: deliveries.length, waited };
   });
-  // Counted once committed: a rolled-back batch is claimed again.
-  eventsDispatched.inc(done.events);
+  // Logged and counted once committed: a rolled-back batch is claimed again.
+  for (const line of done.events) logger.info(line);
+  eventsDispatched.inc(done.events.length);
   for (const seconds of done.waited) dispatchLag.observe(Math.max(0, seconds));
-  return { events: done.events, deliveries: done.deliveries };
+  return { events: done.events.length, deliveries: done.deliveries };
 }
 
 export interface Dispatcher {
