@@ -21,6 +21,8 @@ export interface Config {
   disableAfterMs: number;
   /** Total time for one webhook attempt: connect, send, response headers and body. */
   deliveryTimeoutMs: number;
+  /** Attempts to one endpoint a worker process makes at once, so a slow endpoint cannot take every slot. */
+  endpointConcurrency: number;
   /** How far back events can be replayed to an endpoint. */
   eventRetentionMs: number;
   storefrontDomain: string;
@@ -89,6 +91,11 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('HERALD_DELIVERY_TIMEOUT: expected a duration from 100ms to 2m (e.g. 15s)');
   }
 
+  const endpointConcurrency = Number(env.HERALD_ENDPOINT_CONCURRENCY || '4');
+  if (!Number.isInteger(endpointConcurrency) || endpointConcurrency < 1 || endpointConcurrency > 100) {
+    problems.push('HERALD_ENDPOINT_CONCURRENCY: expected a whole number from 1 to 100');
+  }
+
   const eventRetentionMs = parseDuration(env.HERALD_EVENT_RETENTION || '30d');
   if (eventRetentionMs === undefined || eventRetentionMs < 3_600_000) problems.push('HERALD_EVENT_RETENTION: expected a duration of at least 1h (e.g. 30d)');
 
@@ -140,6 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     retryScheduleMs,
     disableAfterMs: disableAfterMs ?? 0,
     deliveryTimeoutMs: deliveryTimeoutMs ?? 0,
+    endpointConcurrency,
     eventRetentionMs: eventRetentionMs ?? 0,
     storefrontDomain,
     logLevel,

@@ -92,7 +92,12 @@ export async function startDeliverer(deps: DelivererDeps, options: DelivererOpti
 
   await boss.work<DeliverJob>(
     DELIVER_QUEUE,
-    { batchSize: 1, localConcurrency: options.concurrency ?? 10, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 2 },
+    {
+      batchSize: 1, localConcurrency: options.concurrency ?? 10, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 2,
+      // Fairness: each job's group is its endpoint, and an endpoint at this many attempts in this
+      // process is skipped at fetch, so a slow one leaves the other slots to everyone else.
+      localGroupConcurrency: config.endpointConcurrency,
+    },
     async ([job]) => {
       try {
         await attempt(job.data);

@@ -45,7 +45,7 @@ export async function dispatchBatch({ pool, boss, logger }: DispatcherDeps, batc
       return { msg: 'event.dispatched', tenant_id: scope.tenantId, mode: scope.mode, event_id: event.event_id, type: event.type, deliveries: matched.length };
     });
     await insertDeliveries(tx, scope, deliveries);
-    await enqueueAttempts(boss, tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1 })));
+    await enqueueAttempts(boss, tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId: d.endpointId })));
     const waited = await deleteOutbox(tx, claimed.map((e) => e.event_id));
     return { events, deliveries: deliveries.length, waited };
   });

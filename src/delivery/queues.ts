@@ -48,12 +48,20 @@ export function jobId(deliveryId: string, attempt: number): string {
 /** pg-boss statements run inside the caller's transaction, committing with its rows. */
 export const inTransaction = (tx: Tx) => ({ executeSql: (text: string, values?: unknown[]) => tx.query(text, values) });
 
-/** Enqueues attempts inside `tx`; an attempt already enqueued is left as it is. */
-export async function enqueueAttempts(boss: PgBoss, tx: Tx, jobs: Array<DeliverJob & { startAfter?: Date }>): Promise<void> {
+/** An attempt to put on the queue: its job, and the endpoint it goes to, whose pg-boss group it joins. */
+export type EndpointAttempt = DeliverJob & { endpointId: string };
+
+/**
+ * Enqueues attempts inside `tx`; an attempt already enqueued is left as it is. Each job's group is
+ * its endpoint, which the deliver worker limits to HERALD_ENDPOINT_CONCURRENCY attempts at once.
+ */
+export async function enqueueAttempts(boss: PgBoss, tx: Tx, jobs: Array<EndpointAttempt & { startAfter?: Date }>): Promise<void> {
   if (!jobs.length) return;
   await boss.insert(
     DELIVER_QUEUE,
-    jobs.map(({ startAfter, ...data }) => ({ id: jobId(data.delivery_id, data.attempt), data, ...(startAfter ? { startAfter } : {}) })),
+    jobs.map(({ startAfter, endpointId, ...data }) => ({
+      id: jobId(data.delivery_id, data.attempt), data, group: { id: endpointId }, ...(startAfter ? { startAfter } : {}),
+    })),
     { db: inTransaction(tx) },
   );
 }
@@ -72,7 +80,7 @@ export async function bringForward(boss: PgBoss, tx: Tx, deliveryId: string, att
  * gave up on it, or it ran and found its delivery cancelled) is replaced, a missing one inserted.
  * Returns false, changing nothing, when the attempt still has a live job (queued, retrying or running).
  */
-export async function queueAttemptNow(boss: PgBoss, tx: Tx, job: DeliverJob): Promise<boolean> {
+export async function queueAttemptNow(boss: PgBoss, tx: Tx, job: EndpointAttempt): Promise<boolean> {
   const id = jobId(job.delivery_id, job.attempt);
   const db = inTransaction(tx);
   const [existing] = await boss.findJobs(DELIVER_QUEUE, { id, db });

@@ -51,7 +51,8 @@ export async function retryDelivery(pool: Pool, boss: PgBoss | undefined, scope:
     const attempt = delivery.attempt_count + 1;
     // A waiting job of this attempt is brought forward (a running one is the attempt); one that
     // ended (it ran while the endpoint was disabled and cancelled the delivery) is replaced.
-    if (!(await queueAttemptNow(boss, tx, { tenant_id: scope.tenantId, mode: scope.mode, delivery_id: id, attempt }))) {
+    const job = { tenant_id: scope.tenantId, mode: scope.mode, delivery_id: id, attempt, endpointId: endpoint.id };
+    if (!(await queueAttemptNow(boss, tx, job))) {
       await bringForward(boss, tx, id, attempt);
     }
     return requeueDelivery(tx, id);
@@ -67,7 +68,7 @@ export async function requeueOverdue(pool: Pool, boss: PgBoss, job: DeliverJob):
   return withTenant(pool, scopeOf(job), async (tx) => {
     const delivery = await findDelivery(tx, job.delivery_id, true);
     if (!delivery || !['pending', 'retrying'].includes(delivery.status) || delivery.attempt_count !== job.attempt - 1) return false;
-    return queueAttemptNow(boss, tx, job);
+    return queueAttemptNow(boss, tx, { ...job, endpointId: delivery.endpoint_id });
   });
 }
 
@@ -152,7 +153,7 @@ export async function recordAttempt(
       reason: outcome.kind === 'failed' || outcome.kind === 'disable' ? outcome.reason : null,
     });
     if (advanced && outcome.kind === 'retry') {
-      await enqueueAttempts(boss, tx, [{ ...job, attempt: job.attempt + 1, startAfter: outcome.at }]);
+      await enqueueAttempts(boss, tx, [{ ...job, endpointId: attempt.endpointId, attempt: job.attempt + 1, startAfter: outcome.at }]);
     }
     if (advanced && outcome.kind === 'disable') await disableAutomatically(tx, scope, attempt.endpointId, outcome.reason);
     return outcome;

@@ -29,7 +29,7 @@ async function enabledEndpoint(tx: Tx, boss: PgBoss | undefined, id: string): Pr
 async function deliverTo(tx: Tx, boss: PgBoss, scope: TenantScope, endpointId: string, events: Array<{ id: string; type: string }>): Promise<string[]> {
   const deliveries: NewDelivery[] = events.map((e) => ({ id: newId('delivery'), endpointId, eventId: e.id, eventType: e.type }));
   await insertDeliveries(tx, scope, deliveries);
-  await enqueueAttempts(boss, tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1 })));
+  await enqueueAttempts(boss, tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId })));
   return deliveries.map((d) => d.id);
 }
 

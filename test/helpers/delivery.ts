@@ -24,6 +24,8 @@ export async function startDeliveryStack(options: {
   api?: Record<string, string>;
   worker?: Record<string, string>;
   timeoutMs?: number;
+  /** The deliver worker's slots (attempts in flight at once). */
+  concurrency?: number;
 } = {}): Promise<DeliveryStack> {
   const api = await startApi({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.api });
   const boss = createBoss(api.db.url, 'worker', api.deps.logger);
@@ -34,7 +36,7 @@ export async function startDeliveryStack(options: {
     encryptionKey: api.deps.config.encryptionKey,
   };
   const deps = { config: workerConfig, pool: api.db.app, boss, logger: api.deps.logger };
-  const deliverer: Deliverer = await startDeliverer(deps, { timeoutMs: options.timeoutMs ?? 10_000, concurrency: 4 });
+  const deliverer: Deliverer = await startDeliverer(deps, { timeoutMs: options.timeoutMs ?? 10_000, concurrency: options.concurrency ?? 4 });
   const dispatcher: Dispatcher = startDispatcher(deps);
   return {
     api, boss, workerConfig,
