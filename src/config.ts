@@ -54,7 +54,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+/** `quiet`: operator commands print JSON on stdout, so their logs default to warnings only. */
+export function loadConfig(env: Env = process.env, options: { quiet?: boolean } = {}): Config {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
 
@@ -108,7 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const storefrontDomain = normalizeHostname(env.HERALD_STOREFRONT_DOMAIN || 'shops.localhost') ?? '';
   if (!storefrontDomain || isIpAddress(storefrontDomain)) problems.push('HERALD_STOREFRONT_DOMAIN: expected a host name such as shops.example.com (no scheme, port or IP address)');
-  const logLevel = env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info');
+  const logLevel = env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : options.quiet ? 'warn' : 'info');
   const trustProxy = ['1', 'true'].includes((env.HERALD_TRUST_PROXY ?? '').toLowerCase());
   if (env.HERALD_TRUST_PROXY && !trustProxy && !['0', 'false'].includes(env.HERALD_TRUST_PROXY.toLowerCase())) {
     problems.push('HERALD_TRUST_PROXY: expected true or false');

@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
 
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, { quiet: command in COMMANDS });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -36,8 +36,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  // Operator commands print JSON on stdout; their logs stay quiet unless asked for.
-  const logger = createLogger(command in COMMANDS && !process.env.LOG_LEVEL ? 'warn' : config.logLevel);
+  const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
 
   if (command === 'migrate') {
