@@ -4,10 +4,10 @@
 // graceful shutdown short and a terminal's Ctrl-C would reach the server before we finish work.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 import pg from 'pg';
 
 export interface EmbeddedServer {
@@ -44,6 +44,22 @@ function runAs(): { uid?: number; gid?: number } {
       // Another process created it meanwhile.
     }
     return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/**
+ * As root, the server runs as `postgres`, which must be able to reach the binaries and the data
+ * dir. A checkout in a private folder (mktemp -d, a home directory: mode 0700) blocks that, so
+ * each ancestor the user cannot pass through gets search permission for others (o+x: pass
+ * through, not list). Development and CI only: production uses DATABASE_URL.
+ */
+function letTraverse(path: string, uid: number, gid: number): void {
+  const { root } = parse(path);
+  for (let p = path; ; p = dirname(p)) {
+    const st = statSync(p);
+    const passable = (st.uid === uid && st.mode & 0o100) || (st.gid === gid && st.mode & 0o010) || st.mode & 0o001;
+    if (!passable) chmodSync(p, st.mode | 0o001);
+    if (p === root) break;
   }
 }
 
@@ -119,6 +135,10 @@ export async function startEmbedded(dir: string, options: { port?: number; durab
 
   const bin = await binaries();
   const owner = runAs();
+  if (owner.uid !== undefined) {
+    letTraverse(dirname(bin.postgres), owner.uid, owner.gid!);
+    letTraverse(dir, owner.uid, owner.gid!);
+  }
   if (!existsSync(join(pgdata, 'PG_VERSION'))) {
     mkdirSync(pgdata, { recursive: true });
     const pwfile = join(dir, 'pg-password.initdb');
