@@ -12,11 +12,13 @@ import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { loadConfig } from '../src/config.ts';
 import { startEmbedded } from '../src/db/embedded.ts';
-import { migrate } from '../src/db/migrate.ts';
+import { systemClock } from '../src/clock.ts';
+import type { ServiceContext } from '../src/context.ts';
 import { createAppPool } from '../src/db/pool.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
-import { closeServer, listen } from '../src/runtime.ts';
+import { Queue } from '../src/queue/index.ts';
+import { closeServer, listen, migrate } from '../src/runtime.ts';
 import { createProduct } from '../src/services/products.ts';
 import { createKey } from '../src/services/apiKeys.ts';
 import { createOrganization, createTenant } from '../src/services/tenants.ts';
@@ -78,14 +80,18 @@ async function main() {
   });
   const apiPool = createAppPool(db.url, POOL_SIZE);
   const baselinePool = createAppPool(db.url, POOL_SIZE);
-  const server = await listen(createApp({ config, pool: apiPool, logger: createLogger('silent') }), 0, '127.0.0.1');
+  const logger = createLogger('silent');
+  const queue = new Queue({ databaseUrl: db.url, role: 'producer', pool: apiPool, clock: systemClock, logger });
+  await queue.start();
+  const services: ServiceContext = { config, pool: apiPool, queue, clock: systemClock, logger };
+  const server = await listen(createApp(services), 0, '127.0.0.1');
   const http = new HttpPool(`http://127.0.0.1:${(server.address() as { port: number }).port}`, { connections: CONCURRENCY, allowH2: false });
   try {
-    const tenant = await createTenant(apiPool, { name: 'Bench shop' });
-    const org = await createOrganization(apiPool, tenant.id, 'Bench');
-    const { key } = await createKey(apiPool, { tenantId: tenant.id, orgId: org.id }, { mode: 'live', kind: 'secret', role: 'developer' });
+    const tenant = await createTenant(services, { name: 'Bench shop' });
+    const org = await createOrganization(services, tenant.id, 'Bench');
+    const { key } = await createKey(services, { tenantId: tenant.id, orgId: org.id }, { mode: 'live', kind: 'secret', role: 'developer' });
     const scope = { tenantId: tenant.id, mode: 'live' as const };
-    const product = await createProduct(apiPool, scope, {
+    const product = await createProduct(services, scope, {
       name: 'Bench',
       variants: [1, 2].map((i) => ({ sku: `bench-${i}`, price: 1000 * i, currency: 'USD', inventory_quantity: 1_000_000 })),
     });
@@ -117,6 +123,7 @@ async function main() {
   } finally {
     await http.close();
     await closeServer(server, 1000);
+    await queue.stop({ graceful: false, timeoutMs: 1_000 });
     await apiPool.end();
     await baselinePool.end();
     await db.drop();

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseCidr, type Cidr } from './delivery/address.ts';
-import { isIpAddress, normalizeHostname } from './http/host.ts';
+import { parseCidr, type Cidr } from './net/address.ts';
+import { isIpAddress, normalizeHostname } from './net/host.ts';
 
 export interface Config {
   production: boolean;

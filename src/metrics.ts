@@ -3,9 +3,8 @@
 // Counters and histograms count what this process did; the backlog gauges are read from the
 // database at each scrape, so every process reports the same global numbers.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { outboxBacklog } from './db/outbox.ts';
-import type { Pool } from './db/pool.ts';
-import { deliverBacklog } from './delivery/queues.ts';
+import type { ServiceContext } from './context.ts';
+import { outboxBacklog } from './db/crossTenant.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
@@ -67,9 +66,9 @@ const oldestPending = new Gauge({
 });
 
 /** The exposition text, with the backlog gauges read now; a database error leaves them as they were. */
-export async function renderMetrics(pool: Pool): Promise<string> {
+export async function renderMetrics({ pool, queue }: ServiceContext): Promise<string> {
   try {
-    const [outbox, deliver] = await Promise.all([outboxBacklog(pool), deliverBacklog(pool)]);
+    const [outbox, deliver] = await Promise.all([outboxBacklog(pool), queue.backlog()]);
     for (const [stage, backlog] of [['outbox', outbox], ['deliver', deliver]] as const) {
       queueDepth.set({ stage }, backlog.depth);
       oldestPending.set({ stage }, Math.max(0, backlog.waited));

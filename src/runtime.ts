@@ -1,13 +1,14 @@
-// Process plumbing shared by every role: the database (embedded or DATABASE_URL), migrations,
-// the app pool, and the HTTP listeners.
+// Process plumbing shared by every role: the database (embedded or DATABASE_URL), migrations
+// (Herald's SQL, then the job queue's schema), the app pool, and the HTTP listeners.
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type Koa from 'koa';
 import type { Config } from './config.ts';
 import { startEmbedded } from './db/embedded.ts';
-import { migrate } from './db/migrate.ts';
+import { applyMigrations, withMigrationLock } from './db/migrate.ts';
 import { assertRuntimeRoleIsConfined, createAppPool, type Pool } from './db/pool.ts';
 import type { Logger } from './logger.ts';
-import { join } from 'node:path';
+import { installQueues } from './queue/index.ts';
 
 export interface Database {
   url: string;
@@ -20,6 +21,15 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const server = await startEmbedded(join(config.dataDir, 'postgres'));
   logger.info({ data_dir: config.dataDir }, 'embedded PostgreSQL ready');
   return { url: server.url, embedded: true, stop: server.stop };
+}
+
+/** Applies pending migrations and installs the queues; returns the migrations applied. */
+export async function migrate(databaseUrl: string): Promise<string[]> {
+  return withMigrationLock(databaseUrl, async (client) => {
+    const applied = await applyMigrations(client);
+    await installQueues(databaseUrl, client);
+    return applied;
+  });
 }
 
 /** Migrates (safe when several processes start at once), then opens the confined app pool. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbedded } from '../src/db/embedded.ts';
-import { migrate } from '../src/db/migrate.ts';
+import { migrate } from '../src/runtime.ts';
 
 const TEMPLATE = `herald_template_${process.pid}`;
 

@@ -5,23 +5,16 @@
 // nothing of it behind, so a retried batch cannot deliver twice.
 // It wakes on NOTIFY herald_outbox (sent when outbox rows commit) and, as a backstop for a
 // lost listener, every second.
-import type { PgBoss } from 'pg-boss';
-import { analyzeJobQueue, enqueueAttempts } from '../src/delivery/queues.ts';
+import type { ServiceContext } from '../src/context.ts';
+import { claimOutboxScope } from '../src/db/crossTenant.ts';
 import { insertDeliveries, type NewDelivery } from '../src/db/deliveries.ts';
 import { enabledEndpoints } from '../src/db/endpoints.ts';
-import { claimOutboxBatch, claimOutboxScope, deleteOutbox, pinScope } from '../src/db/outbox.ts';
-import type { Pool, Tx } from '../src/db/pool.ts';
-import { transaction } from '../src/db/tenant.ts';
+import { claimOutboxBatch, deleteOutbox } from '../src/db/outbox.ts';
+import type { Tx } from '../src/db/pool.ts';
+import { pinScope, transaction } from '../src/db/tenant.ts';
 import { newId } from '../src/ids.ts';
-import type { Logger } from '../src/logger.ts';
 import { dispatchLag, eventsDispatched } from '../src/metrics.ts';
 import { matchesEventType } from '../src/services/endpoints.ts';
-
-export interface DispatcherDeps {
-  pool: Pool;
-  boss: PgBoss;
-  logger: Logger;
-}
 
 const CHANNEL = 'herald_outbox';
 const BACKSTOP_MS = 1_000;
@@ -31,7 +24,7 @@ const ANALYZE_AFTER_JOBS = 5_000;
 const ANALYZE_EVERY_MS = 60_000;
 
 /** Claims and fans out one batch; returns how many events it took (0: the outbox is empty). */
-export async function dispatchBatch({ pool, boss, logger }: DispatcherDeps, batchSize = 100): Promise<{ events: number; deliveries: number }> {
+export async function dispatchBatch({ pool, queue, logger }: ServiceContext, batchSize = 100): Promise<{ events: number; deliveries: number }> {
   const done = await transaction(pool, async (tx) => {
     const scope = await claimOutboxScope(tx);
     if (!scope) return { events: [], deliveries: 0, waited: [] };
@@ -45,7 +38,7 @@ export async function dispatchBatch({ pool, boss, logger }: DispatcherDeps, batc
       return { msg: 'event.dispatched', tenant_id: scope.tenantId, mode: scope.mode, event_id: event.event_id, type: event.type, deliveries: matched.length };
     });
     await insertDeliveries(tx, scope, deliveries);
-    await enqueueAttempts(boss, tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId: d.endpointId })));
+    await queue.enqueueAttempts(tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId: d.endpointId })));
     const waited = await deleteOutbox(tx, claimed.map((e) => e.event_id));
     return { events, deliveries: deliveries.length, waited };
   });
@@ -61,8 +54,8 @@ export interface Dispatcher {
   stop(): Promise<void>;
 }
 
-export function startDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { pool, logger } = deps;
+export function startDispatcher(services: ServiceContext): Dispatcher {
+  const { pool, logger, queue } = services;
   let stopping = false;
   let draining: Promise<void> | undefined;
   let again = false;
@@ -77,7 +70,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       try {
         for (;;) {
           if (stopping) return;
-          const { events, deliveries } = await dispatchBatch(deps);
+          const { events, deliveries } = await dispatchBatch(services);
           jobsSinceAnalyze += deliveries;
           if (!events) break;
         }
@@ -93,7 +86,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     if (jobsSinceAnalyze < ANALYZE_AFTER_JOBS || Date.now() - lastAnalyze < ANALYZE_EVERY_MS) return;
     jobsSinceAnalyze = 0;
     lastAnalyze = Date.now();
-    await analyzeJobQueue(pool);
+    await queue.analyze();
   }
 
   /** Starts draining, or asks the running drain to go round once more. */

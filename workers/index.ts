@@ -3,8 +3,10 @@
 import type { Server } from 'node:http';
 import { COMMANDS, operatorUsage, runOperatorCommand } from '../src/cli/operator.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createBoss } from '../src/delivery/queues.ts';
+import { migrate } from '../src/runtime.ts';
+import { systemClock } from '../src/clock.ts';
+import type { ServiceContext } from '../src/context.ts';
+import { Queue } from '../src/queue/index.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
 import { closeServer, listen, openDatabase, prepareDatabase } from '../src/runtime.ts';
@@ -48,26 +50,27 @@ async function main(argv: string[]): Promise<number> {
 
   const pool = await prepareDatabase(db, logger, command === 'all' ? 20 : 10);
 
+  // The API and operator commands only enqueue (retries, replays); a worker also works the queue.
+  const queue = new Queue({ databaseUrl: db.url, role: command === 'worker' || command === 'all' ? 'worker' : 'producer', pool, clock: systemClock, logger });
+  await queue.start();
+  const services: ServiceContext = { config, pool, queue, clock: systemClock, logger };
+
   if (command in COMMANDS) {
-    const code = await runOperatorCommand(pool, config, command, args);
+    const code = await runOperatorCommand(services, command, args);
+    await queue.stop({ graceful: false, timeoutMs: 1_000 });
     await pool.end();
     await db.stop();
     return code;
   }
 
-  // The API only enqueues (delivery retries); a worker also works the queue.
-  const boss = createBoss(db.url, command === 'api' ? 'producer' : 'worker', logger);
-  await boss.start();
-  const deps = { config, pool, logger, boss };
-
   let server: Server | undefined;
   let worker: Worker | undefined;
   if (command === 'api' || command === 'all') {
-    server = await listen(createApp(deps), config.port);
+    server = await listen(createApp(services), config.port);
     logger.info({ port: (server.address() as { port: number }).port }, `API listening on http://localhost:${(server.address() as { port: number }).port}`);
   }
   if (command === 'worker' || command === 'all') {
-    worker = await startWorker(deps, config.workerPort);
+    worker = await startWorker(services, config.workerPort);
     logger.info({ port: worker.port }, `worker health and metrics on http://localhost:${worker.port}`);
   }
   if (config.generatedSecrets) {
@@ -83,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
       logger.info({ signal }, 'shutting down');
       try {
         await Promise.all([server && closeServer(server), worker?.stop()]);
-        await boss.stop({ graceful: true, timeout: 5_000 });
+        await queue.stop({ graceful: true, timeoutMs: 5_000 });
         await pool.end();
         await db.stop();
         logger.info('stopped');

@@ -5,20 +5,11 @@
 // no live job, and puts that attempt back on the queue under its deterministic job id, so
 // several sweepers (one per worker process) and a job that revives meanwhile cannot double it.
 // Every second it also puts back the attempts of a killed worker, once their heartbeat is stale.
-import type { PgBoss } from 'pg-boss';
-import { reclaimStalledJobs, withoutLiveJob } from '../src/delivery/queues.ts';
-import { overdueDeliveries, type OverdueDelivery } from '../src/db/deliveries.ts';
-import type { Pool } from '../src/db/pool.ts';
+import type { ServiceContext } from '../src/context.ts';
+import { overdueDeliveries, type OverdueDelivery } from '../src/db/crossTenant.ts';
 import { transaction } from '../src/db/tenant.ts';
-import type { Logger } from '../src/logger.ts';
+import { requeueOverdue } from '../src/delivery/stages.ts';
 import { deliveriesRequeued } from '../src/metrics.ts';
-import { requeueOverdue } from '../src/services/deliveries.ts';
-
-export interface SweeperDeps {
-  pool: Pool;
-  boss: PgBoss;
-  logger: Logger;
-}
 
 export interface SweepOptions {
   /** An attempt counts as lost once due this long without a live job. */
@@ -35,8 +26,8 @@ const PAGE = 500;
 const RECLAIM_INTERVAL_MS = 1_000;
 
 /** Puts the running attempts of workers that stopped heartbeating back on the queue, due now; returns how many. */
-export async function reclaimStalled({ pool, boss, logger }: SweeperDeps): Promise<number> {
-  const jobs = await transaction(pool, (tx) => reclaimStalledJobs(boss, tx));
+export async function reclaimStalled({ pool, queue, logger }: ServiceContext): Promise<number> {
+  const jobs = await transaction(pool, (tx) => queue.reclaimStalled(tx));
   for (const job of jobs) {
     logger.warn({ msg: 'delivery.reclaimed', tenant_id: job.tenant_id, mode: job.mode, delivery_id: job.delivery_id, attempt: job.attempt });
   }
@@ -44,15 +35,16 @@ export async function reclaimStalled({ pool, boss, logger }: SweeperDeps): Promi
 }
 
 /** One sweep over every overdue delivery; returns how many attempts it put back on the queue. */
-export async function sweepOverdue({ pool, boss, logger }: SweeperDeps, overdueMs = OVERDUE_MS): Promise<number> {
-  const dueBefore = new Date(Date.now() - overdueMs);
+export async function sweepOverdue(services: ServiceContext, overdueMs = OVERDUE_MS): Promise<number> {
+  const { pool, queue, logger, clock } = services;
+  const dueBefore = new Date(clock.now().getTime() - overdueMs);
   let requeued = 0;
   let after: OverdueDelivery | undefined;
   for (;;) {
     const page = await overdueDeliveries(pool, dueBefore, after, PAGE);
-    for (const d of await withoutLiveJob(pool, page)) {
+    for (const d of await queue.withoutLiveJob(page)) {
       const job = { tenant_id: d.tenant_id, mode: d.mode, delivery_id: d.delivery_id, attempt: d.attempt };
-      if (!(await requeueOverdue(pool, boss, job))) continue;
+      if (!(await requeueOverdue(services, job))) continue;
       requeued++;
       deliveriesRequeued.inc();
       logger.warn({ msg: 'delivery.requeued', tenant_id: d.tenant_id, mode: d.mode, delivery_id: d.delivery_id, attempt: d.attempt,
@@ -68,7 +60,7 @@ export interface Sweeper {
   stop(): Promise<void>;
 }
 
-export function startSweeper(deps: SweeperDeps, options: SweepOptions = {}): Sweeper {
+export function startSweeper(services: ServiceContext, options: SweepOptions = {}): Sweeper {
   const running = new Set<Promise<unknown>>();
   /** Runs `sweep` every `ms`, skipping a turn while the previous one is still running. */
   const every = (ms: number, what: string, sweep: () => Promise<unknown>) => {
@@ -76,7 +68,7 @@ export function startSweeper(deps: SweeperDeps, options: SweepOptions = {}): Swe
     return setInterval(() => {
       if (current) return;
       current = sweep()
-        .catch((err) => deps.logger.error({ err }, `${what} failed; the next one retries`))
+        .catch((err) => services.logger.error({ err }, `${what} failed; the next one retries`))
         .finally(() => {
           running.delete(current!);
           current = undefined;
@@ -85,8 +77,8 @@ export function startSweeper(deps: SweeperDeps, options: SweepOptions = {}): Swe
     }, ms);
   };
   const timers = [
-    every(options.intervalMs ?? INTERVAL_MS, 'sweep for overdue deliveries', () => sweepOverdue(deps, options.overdueMs)),
-    every(RECLAIM_INTERVAL_MS, 'reclaiming stalled attempts', () => reclaimStalled(deps)),
+    every(options.intervalMs ?? INTERVAL_MS, 'sweep for overdue deliveries', () => sweepOverdue(services, options.overdueMs)),
+    every(RECLAIM_INTERVAL_MS, 'reclaiming stalled attempts', () => reclaimStalled(services)),
   ];
   return {
     async stop() {

@@ -4,9 +4,9 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Server } from 'node:http';
-import type { PgBoss } from 'pg-boss';
+import type { ServiceContext } from '../src/context.ts';
 import { requestContext } from '../src/http/middleware.ts';
-import { mount, type Deps } from '../src/http/route.ts';
+import { mount } from '../src/http/route.ts';
 import { healthRoutes } from '../src/http/routes/health.ts';
 import { closeServer, listen } from '../src/runtime.ts';
 import { startDeliverer, type DelivererOptions } from './deliver.ts';
@@ -20,23 +20,23 @@ export interface Worker {
 }
 
 /** How long in-flight attempts get to finish at shutdown: one request's full timeout and a margin. */
-const graceMs = (deps: Deps) => deps.config.deliveryTimeoutMs + 5_000;
+const graceMs = (services: ServiceContext) => services.config.deliveryTimeoutMs + 5_000;
 
-export async function startWorker(deps: Deps & { boss: PgBoss }, port: number, options: DelivererOptions = {}): Promise<Worker> {
+export async function startWorker(services: ServiceContext, port: number, options: DelivererOptions = {}): Promise<Worker> {
   const app = new Koa();
   const router = new Router();
-  mount(router, healthRoutes, deps);
-  app.use(requestContext(deps.logger));
+  mount(router, healthRoutes, services);
+  app.use(requestContext(services.logger));
   app.use(router.routes());
   app.use(router.allowedMethods());
   const server: Server = await listen(app, port);
-  const deliverer = await startDeliverer(deps, options);
-  const dispatcher = startDispatcher(deps);
-  const sweeper = startSweeper(deps);
+  const deliverer = await startDeliverer(services, options);
+  const dispatcher = startDispatcher(services);
+  const sweeper = startSweeper(services);
   return {
     port: (server.address() as { port: number }).port,
     async stop() {
-      await Promise.all([dispatcher.stop(), sweeper.stop(), deliverer.stop(graceMs(deps)), closeServer(server, 2_000)]);
+      await Promise.all([dispatcher.stop(), sweeper.stop(), deliverer.stop(graceMs(services)), closeServer(server, 2_000)]);
     },
   };
 }

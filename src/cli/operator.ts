@@ -2,18 +2,16 @@
 // through the same schemas and services as the HTTP routes.
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import type { Config } from '../config.ts';
-import type { Pool } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { presentApiKey } from '../http/presenters/apiKeys.ts';
-import { presentMembership, presentOrganization, presentTenant, presentUser } from '../http/presenters/tenants.ts';
-import { parseWith } from '../http/route.ts';
-import { NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser } from '../http/routes/admin.ts';
-import { NewDomain, presentDomain } from '../http/routes/domains.ts';
+import { NewDomain, NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser } from '../http/schemas/tenants.ts';
+import { parseWith } from '../http/schemas/validate.ts';
+import { presentApiKey } from '../presenters/apiKeys.ts';
+import { presentDomain, presentMembership, presentOrganization, presentTenant, presentUser } from '../presenters/tenants.ts';
 import { addDomain, removeDomain } from '../services/domains.ts';
 import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, setTenantStatus } from '../services/tenants.ts';
 
-type Command = { usage: string; run(pool: Pool, args: string[], config: Config): Promise<unknown> };
+type Command = { usage: string; run(services: ServiceContext, args: string[]): Promise<unknown> };
 
 function flags(args: string[], names: string[]): { positionals: string[]; values: Record<string, string | undefined> } {
   const { positionals, values } = parseArgs({
@@ -38,60 +36,60 @@ const parse = <T>(schema: z.ZodType<T>, input: unknown) => parseWith(schema, inp
 export const COMMANDS: Record<string, Command> = {
   'tenants:create': {
     usage: 'tenants:create --name NAME [--slug SLUG]',
-    run: async (pool, args) => presentTenant(await createTenant(pool, parse(NewTenant, bodyOf(flags(args, ['name', 'slug']).values)))),
+    run: async (services, args) => presentTenant(await createTenant(services, parse(NewTenant, bodyOf(flags(args, ['name', 'slug']).values)))),
   },
   'tenants:get': {
     usage: 'tenants:get TENANT_ID',
-    run: async (pool, args) => presentTenant(await getTenant(pool, one(flags(args, []).positionals, 'tenant id'))),
+    run: async (services, args) => presentTenant(await getTenant(services, one(flags(args, []).positionals, 'tenant id'))),
   },
   'tenants:suspend': {
     usage: 'tenants:suspend TENANT_ID',
-    run: async (pool, args) => presentTenant(await setTenantStatus(pool, one(flags(args, []).positionals, 'tenant id'), 'suspended')),
+    run: async (services, args) => presentTenant(await setTenantStatus(services, one(flags(args, []).positionals, 'tenant id'), 'suspended')),
   },
   'tenants:activate': {
     usage: 'tenants:activate TENANT_ID',
-    run: async (pool, args) => presentTenant(await setTenantStatus(pool, one(flags(args, []).positionals, 'tenant id'), 'active')),
+    run: async (services, args) => presentTenant(await setTenantStatus(services, one(flags(args, []).positionals, 'tenant id'), 'active')),
   },
   'organizations:create': {
     usage: 'organizations:create TENANT_ID --name NAME',
-    run: async (pool, args) => {
+    run: async (services, args) => {
       const { positionals, values } = flags(args, ['name']);
-      return presentOrganization(await createOrganization(pool, one(positionals, 'tenant id'), parse(NewOrganization, bodyOf(values)).name));
+      return presentOrganization(await createOrganization(services, one(positionals, 'tenant id'), parse(NewOrganization, bodyOf(values)).name));
     },
   },
   'users:create': {
     usage: 'users:create --email EMAIL --password PASSWORD',
-    run: async (pool, args) => presentUser(await createUser(pool, parse(NewUser, bodyOf(flags(args, ['email', 'password']).values)))),
+    run: async (services, args) => presentUser(await createUser(services, parse(NewUser, bodyOf(flags(args, ['email', 'password']).values)))),
   },
   'memberships:add': {
     usage: 'memberships:add TENANT_ID --user-id USER_ID --org-id ORG_ID --role viewer|developer|admin|owner',
-    run: async (pool, args) => {
+    run: async (services, args) => {
       const { positionals, values } = flags(args, ['user-id', 'org-id', 'role']);
-      return presentMembership(await addMembership(pool, one(positionals, 'tenant id'), parse(NewMembership, bodyOf(values))));
+      return presentMembership(await addMembership(services, one(positionals, 'tenant id'), parse(NewMembership, bodyOf(values))));
     },
   },
   'api-keys:create': {
     usage: 'api-keys:create TENANT_ID --org-id ORG_ID --mode live|test --kind secret|publishable [--role ROLE] [--name NAME]',
-    run: async (pool, args) => {
+    run: async (services, args) => {
       const { positionals, values } = flags(args, ['org-id', 'mode', 'kind', 'role', 'name']);
-      const { row, key } = await createTenantKey(pool, one(positionals, 'tenant id'), parse(NewTenantKey, bodyOf(values)));
+      const { row, key } = await createTenantKey(services, one(positionals, 'tenant id'), parse(NewTenantKey, bodyOf(values)));
       return { ...presentApiKey(row), key };
     },
   },
   'domains:add': {
     usage: 'domains:add TENANT_ID --domain DOMAIN',
-    run: async (pool, args, config) => {
+    run: async (services, args) => {
       const { positionals, values } = flags(args, ['domain']);
       const { domain } = parse(NewDomain, bodyOf(values));
-      return presentDomain(await addDomain(pool, one(positionals, 'tenant id'), domain, config.storefrontDomain));
+      return presentDomain(await addDomain(services, one(positionals, 'tenant id'), domain));
     },
   },
   'domains:remove': {
     usage: 'domains:remove TENANT_ID --domain DOMAIN',
-    run: async (pool, args, config) => {
+    run: async (services, args) => {
       const { positionals, values } = flags(args, ['domain']);
       const { domain } = parse(NewDomain, bodyOf(values));
-      return { ...presentDomain(await removeDomain(pool, one(positionals, 'tenant id'), domain)), deleted: true };
+      return { ...presentDomain(await removeDomain(services, one(positionals, 'tenant id'), domain)), deleted: true };
     },
   },
 };
@@ -101,9 +99,9 @@ export function operatorUsage(): string {
 }
 
 /** Runs one subcommand; prints its JSON result, or a problem document and exit code 1. */
-export async function runOperatorCommand(pool: Pool, config: Config, name: string, args: string[]): Promise<number> {
+export async function runOperatorCommand(services: ServiceContext, name: string, args: string[]): Promise<number> {
   try {
-    const result = await COMMANDS[name].run(pool, args, config);
+    const result = await COMMANDS[name].run(services, args);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } catch (err) {

@@ -1,5 +1,5 @@
 // api_keys: tenant-scoped; every function runs inside withTenant (RLS pins tenant and mode).
-import type { Mode } from './tenant.ts';
+import type { Mode } from '../scope.ts';
 import type { Pool, Tx } from './pool.ts';
 
 export interface ApiKeyRow {
@@ -66,19 +66,3 @@ export async function touchApiKey(tx: Tx, id: string): Promise<void> {
   );
 }
 
-export interface ResolvedKey {
-  key_id: string;
-  tenant_id: string;
-  org_id: string;
-  mode: Mode;
-  kind: 'secret' | 'publishable';
-  role: string | null;
-  revoked: boolean;
-  tenant_status: string;
-}
-
-/** Key hash → tenant context, before any tenant is known (SECURITY DEFINER lookup). */
-export async function resolveApiKey(pool: Pool, hash: string): Promise<ResolvedKey | undefined> {
-  const { rows } = await pool.query('select * from resolve_api_key($1)', [hash]);
-  return rows[0];
-}

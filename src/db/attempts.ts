@@ -1,6 +1,6 @@
 // delivery_attempts: the immutable record of every request made; run inside withTenant.
 import type { Tx } from './pool.ts';
-import type { Mode } from './tenant.ts';
+import type { Mode } from '../scope.ts';
 
 export interface AttemptRow {
   id: string;
@@ -58,11 +58,16 @@ export interface AttemptStats {
   p95_ms: number | null;
 }
 
+export interface EndpointStats {
+  hour: AttemptStats;
+  day: AttemptStats;
+}
+
 /**
- * An endpoint's attempts over the last hour and the last day: one range scan of the
+ * An endpoint's attempts over the hour and the day before `now`: one range scan of the
  * (endpoint, started_at) index, which also holds the status and duration it reads.
  */
-export async function endpointAttemptStats(tx: Tx, endpointId: string): Promise<{ hour: AttemptStats; day: AttemptStats }> {
+export async function endpointAttemptStats(tx: Tx, endpointId: string, now: Date): Promise<EndpointStats> {
   const { rows } = await tx.query(
     `select count(*) filter (where hour)::int as hour_attempts,
             count(*) filter (where hour and ok)::int as hour_succeeded,
@@ -72,9 +77,9 @@ export async function endpointAttemptStats(tx: Tx, endpointId: string): Promise<
             count(*) filter (where ok)::int as day_succeeded,
             percentile_cont(0.5) within group (order by duration_ms) as day_p50,
             percentile_cont(0.95) within group (order by duration_ms) as day_p95
-       from (select duration_ms, started_at >= now() - interval '1 hour' as hour, status_code between 200 and 299 as ok
-               from delivery_attempts where endpoint_id = $1 and started_at >= now() - interval '1 day') a`,
-    [endpointId],
+       from (select duration_ms, started_at >= $2::timestamptz - interval '1 hour' as hour, status_code between 200 and 299 as ok
+               from delivery_attempts where endpoint_id = $1 and started_at >= $2::timestamptz - interval '1 day') a`,
+    [endpointId, now],
   );
   const r = rows[0];
   const round = (v: number | null) => (v === null ? null : Math.round(v));

@@ -1,6 +1,6 @@
 // coupons: tenant-scoped; every function runs inside withTenant. Codes are case-insensitive.
 import type { Tx } from './pool.ts';
-import type { TenantScope } from './tenant.ts';
+import type { Mode, TenantScope } from '../scope.ts';
 
 export interface CouponTerms {
   valid_from: Date | null;
@@ -19,7 +19,7 @@ export interface CouponFields extends CouponTerms {
 export interface CouponRow extends CouponFields {
   tenant_id: string;
   id: string;
-  mode: TenantScope['mode'];
+  mode: Mode;
   times_redeemed: number;
   created_at: Date;
   updated_at: Date;

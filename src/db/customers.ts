@@ -1,7 +1,7 @@
 // customers and their addresses: tenant-scoped; every function runs inside withTenant.
 // Reads skip soft-deleted customers; addresses are read with their customer in one statement.
 import type { Tx } from './pool.ts';
-import type { TenantScope } from './tenant.ts';
+import type { Mode, TenantScope } from '../scope.ts';
 import { columns } from './unnest.ts';
 
 export interface AddressFields {
@@ -26,7 +26,7 @@ export interface CustomerFields {
 export interface CustomerRow extends CustomerFields {
   tenant_id: string;
   id: string;
-  mode: TenantScope['mode'];
+  mode: Mode;
   created_at: Date;
   updated_at: Date;
   addresses: AddressRow[];

@@ -1,9 +1,9 @@
 // deliveries: one per (event, endpoint) fan-out; tenant-scoped, run inside withTenant.
 import type { Pool, Tx } from './pool.ts';
-import type { Mode } from './tenant.ts';
+import type { Mode } from '../scope.ts';
 
-export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed' | 'cancelled';
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'failed', 'cancelled'];
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'failed', 'cancelled'] as const;
 
 export interface DeliveryRow {
   tenant_id: string;
@@ -117,23 +117,3 @@ export async function advanceDelivery(
   return rowCount === 1;
 }
 
-export interface OverdueDelivery {
-  tenant_id: string;
-  mode: Mode;
-  delivery_id: string;
-  /** The attempt that is due. */
-  attempt: number;
-  next_attempt_at: Date;
-}
-
-/**
- * Across tenants (SECURITY DEFINER, ids only): deliveries whose next attempt was due before
- * `dueBefore`, oldest first, in pages after the previous page's last row.
- */
-export async function overdueDeliveries(pool: Pool, dueBefore: Date, after: OverdueDelivery | undefined, limit: number): Promise<OverdueDelivery[]> {
-  const { rows } = await pool.query(
-    'select tenant_id, mode, delivery_id, attempt, next_attempt_at from overdue_deliveries($1, $2, $3, $4)',
-    [dueBefore, after?.next_attempt_at ?? null, after?.delivery_id ?? null, limit],
-  );
-  return rows;
-}

@@ -21,14 +21,3 @@ export async function deleteDomain(tx: Tx, domain: string): Promise<DomainRow | 
   return rows[0];
 }
 
-/** The active tenant a custom domain is registered to. */
-export async function resolveDomain(pool: Pool, domain: string): Promise<string | undefined> {
-  const { rows } = await pool.query('select resolve_storefront_domain($1) as tenant_id', [domain]);
-  return rows[0].tenant_id ?? undefined;
-}
-
-/** The active tenant with this slug. */
-export async function resolveSlug(pool: Pool, slug: string): Promise<string | undefined> {
-  const { rows } = await pool.query('select resolve_storefront_slug($1) as tenant_id', [slug]);
-  return rows[0].tenant_id ?? undefined;
-}

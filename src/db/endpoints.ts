@@ -1,6 +1,6 @@
 // webhook_endpoints and their secrets: tenant-scoped; every function runs inside withTenant.
 import type { Tx } from './pool.ts';
-import type { Mode } from './tenant.ts';
+import type { Mode } from '../scope.ts';
 
 export interface EndpointRow {
   tenant_id: string;
@@ -128,13 +128,13 @@ export async function insertSecret(tx: Tx, s: { tenantId: string; endpointId: st
   );
 }
 
-/** Ciphertexts of the secrets that sign now, current (newest) first. */
-export async function signingSecrets(tx: Tx, endpointId: string): Promise<Buffer[]> {
+/** Ciphertexts of the secrets that sign at `now`, current (newest) first. */
+export async function signingSecrets(tx: Tx, endpointId: string, now: Date): Promise<Buffer[]> {
   const { rows } = await tx.query(
     `select ciphertext from webhook_endpoint_secrets
-      where endpoint_id = $1 and (expires_at is null or expires_at > now())
+      where endpoint_id = $1 and (expires_at is null or expires_at > $2::timestamptz)
       order by version desc`,
-    [endpointId],
+    [endpointId, now],
   );
   return rows.map((r) => r.ciphertext);
 }
@@ -145,31 +145,31 @@ export async function nextSecretVersion(tx: Tx, endpointId: string): Promise<num
 }
 
 /**
- * A rotation: every secret that signs now keeps signing for `overlapSeconds` at most (an earlier
- * expiry stays), except beyond the newest `keep`, which stop at once. Returns the latest expiry.
+ * A rotation at `now`: every secret that signs now keeps signing for `overlapSeconds` at most (an
+ * earlier expiry stays), except beyond the newest `keep`, which stop at once. Returns the latest expiry.
  */
-export async function expireSecrets(tx: Tx, endpointId: string, overlapSeconds: number, keep: number): Promise<Date | null> {
+export async function expireSecrets(tx: Tx, endpointId: string, overlapSeconds: number, keep: number, now: Date): Promise<Date | null> {
   const { rows } = await tx.query(
     `with signing as (
        select version, row_number() over (order by version desc) as rank from webhook_endpoint_secrets
-        where endpoint_id = $1 and (expires_at is null or expires_at > now())
+        where endpoint_id = $1 and (expires_at is null or expires_at > $4::timestamptz)
      ), until as (
-       select now() + make_interval(secs => $2::int) as at
+       select $4::timestamptz + make_interval(secs => $2::int) as at
      ), expired as (
        update webhook_endpoint_secrets s
-          set expires_at = case when signing.rank <= $3::int then least(coalesce(s.expires_at, until.at), until.at) else now() end
+          set expires_at = case when signing.rank <= $3::int then least(coalesce(s.expires_at, until.at), until.at) else $4::timestamptz end
          from signing, until where s.endpoint_id = $1 and s.version = signing.version
        returning s.expires_at
      )
      select max(expires_at) as until from expired`,
-    [endpointId, overlapSeconds, keep],
+    [endpointId, overlapSeconds, keep, now],
   );
   return rows[0].until;
 }
 
-/** Erases secrets that no longer sign. */
-export async function deleteExpiredSecrets(tx: Tx, endpointId: string): Promise<void> {
-  await tx.query('delete from webhook_endpoint_secrets where endpoint_id = $1 and expires_at <= now()', [endpointId]);
+/** Erases secrets that no longer sign at `now`. */
+export async function deleteExpiredSecrets(tx: Tx, endpointId: string, now: Date): Promise<void> {
+  await tx.query('delete from webhook_endpoint_secrets where endpoint_id = $1 and expires_at <= $2::timestamptz', [endpointId, now]);
 }
 
 export async function deleteSecrets(tx: Tx, endpointId: string): Promise<void> {

@@ -1,5 +1,5 @@
 // events (immutable log) and outbox: tenant-scoped; run inside withTenant.
-import type { Mode } from './tenant.ts';
+import type { Mode } from '../scope.ts';
 import type { Tx } from './pool.ts';
 
 export interface EventRow {

@@ -1,7 +1,7 @@
 // idempotency_keys: tenant-scoped; every function runs inside withTenant, in the transaction of
 // the work the key guards.
 import type { Tx } from './pool.ts';
-import type { TenantScope } from './tenant.ts';
+import type { TenantScope } from '../scope.ts';
 
 export interface IdempotencyRow {
   key: string;

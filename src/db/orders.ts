@@ -1,7 +1,7 @@
 // orders and their line items: tenant-scoped; every function runs inside withTenant.
 // An order is always read with its line items in the same statement.
 import type { Tx } from './pool.ts';
-import type { TenantScope } from './tenant.ts';
+import type { Mode, TenantScope } from '../scope.ts';
 import { columns } from './unnest.ts';
 
 export type OrderStatus = 'pending' | 'paid' | 'fulfilled' | 'cancelled';
@@ -20,7 +20,7 @@ export interface LineItemRow {
 export interface OrderRow {
   tenant_id: string;
   id: string;
-  mode: TenantScope['mode'];
+  mode: Mode;
   status: OrderStatus;
   customer_id: string | null;
   coupon_id: string | null;

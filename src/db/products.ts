@@ -1,7 +1,7 @@
 // products and their variants: tenant-scoped; every function runs inside withTenant.
 // Reads skip soft-deleted rows; a product is read with its live variants in one statement.
 import type { Tx } from './pool.ts';
-import type { TenantScope } from './tenant.ts';
+import type { Mode, TenantScope } from '../scope.ts';
 import { columns } from './unnest.ts';
 
 export interface VariantRow {
@@ -15,7 +15,7 @@ export interface VariantRow {
 export interface ProductRow {
   tenant_id: string;
   id: string;
-  mode: TenantScope['mode'];
+  mode: Mode;
   name: string;
   description: string | null;
   active: boolean;

@@ -2,15 +2,8 @@
 // security reads them back, so a query that forgets its tenant filter still sees only one tenant.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isUuid } from '../ids.ts';
+import { MODES, type TenantScope } from '../scope.ts';
 import type { Pool, Tx } from './pool.ts';
-
-export type Mode = 'live' | 'test';
-export const MODES: readonly Mode[] = ['live', 'test'];
-
-export interface TenantScope {
-  tenantId: string;
-  mode: Mode;
-}
 
 export async function withTenant<T>(pool: Pool, scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T> {
   if (!isUuid(scope.tenantId) || !MODES.includes(scope.mode)) throw new Error('withTenant: invalid tenant scope');
@@ -37,6 +30,15 @@ export async function joiningTransaction<T>(scope: TenantScope, tx: Tx, work: ()
   } finally {
     store.open = false; // background work started by the handler must not reuse a finished transaction
   }
+}
+
+/**
+ * Pins a transaction already open to one tenant and mode, as withTenant does at begin: for work
+ * that learns its scope inside the transaction (the dispatcher's claim) or serves several scopes
+ * in turn (each statement then runs under row-level security for the scope pinned last).
+ */
+export async function pinScope(tx: Tx, scope: TenantScope): Promise<void> {
+  await tx.query(`select set_config('app.tenant_id', $1::text, true), set_config('app.mode', $2::text, true)`, [scope.tenantId, scope.mode]);
 }
 
 /** A transaction on global tables only (tenants, users, memberships): no tenant is set. */

@@ -8,7 +8,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction, Socket } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
 import { VERSION } from '../version.ts';
-import { checkAddress, checkUrl, isAllowListed, isLocalhostName, type UrlPolicy } from './address.ts';
+import { checkAddress, checkUrl, isAllowListed, isLocalhostName, type UrlPolicy } from '../net/address.ts';
 
 const USER_AGENT = `Herald-Webhooks/${VERSION}`;
 

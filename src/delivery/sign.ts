@@ -17,7 +17,7 @@ export function secretKey(secret: string): Buffer {
 }
 
 /** The `webhook-signature` header value: one `v1,<signature>` per secret. */
-export function sign(secrets: string[], id: string, timestampSeconds: number, body: string): string {
+export function sign(secrets: readonly string[], id: string, timestampSeconds: number, body: string): string {
   const content = `${id}.${timestampSeconds}.${body}`;
   return secrets.map((s) => `v1,${createHmac('sha256', secretKey(s)).update(content).digest('base64')}`).join(' ');
 }

@@ -17,15 +17,16 @@ import { endpointRoutes } from './routes/endpoints.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
-import { mount, route, type Deps, type Route } from './route.ts';
+import type { ServiceContext } from '../context.ts';
+import { mount, route, type Route } from './route.ts';
 import { VERSION } from '../version.ts';
 
 export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes];
 
-export function createApp(deps: Deps): Koa {
+export function createApp(services: ServiceContext): Koa {
   // Behind a trusted proxy the client is the address that proxy appended to X-Forwarded-For: the
   // entries before it are whatever the client sent, and would let it pick its own rate-limit key.
-  const app = new Koa({ proxy: deps.config.trustProxy, maxIpsCount: 1 });
+  const app = new Koa({ proxy: services.config.trustProxy, maxIpsCount: 1 });
   const router = new Router();
   const docs = route({
     method: 'get', path: '/openapi.json', summary: 'This OpenAPI 3.1 document', tag: 'docs', access: 'public',
@@ -33,15 +34,15 @@ export function createApp(deps: Deps): Koa {
     handle: async () => ({ status: 200, body: document }),
   });
   const document = openApiDocument([...apiRoutes, docs], VERSION);
-  mount(router, [...apiRoutes, docs], deps);
+  mount(router, [...apiRoutes, docs], services);
   mountPreflight(router, apiRoutes);
-  app.use(requestContext(deps.logger));
+  app.use(requestContext(services.logger));
   app.use(allowOrigin(apiRoutes));
   app.use(queryGuard);
   app.use(jsonBody);
   app.use(router.routes());
   app.use(router.allowedMethods());
   // Errors are answered by requestContext; Koa's own handler only sees socket-level trouble.
-  app.on('error', (err) => deps.logger.debug({ err }, 'connection error'));
+  app.on('error', (err) => services.logger.debug({ err }, 'connection error'));
   return app;
 }

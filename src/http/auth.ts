@@ -1,14 +1,20 @@
 // Turns the Authorization header into a tenant context, or a 401/403 (DESIGN §1).
 import type { Context } from 'koa';
 import type { Config } from '../config.ts';
-import { isApiKeyRevoked, resolveApiKey, touchApiKey } from '../db/apiKeys.ts';
+import type { ServiceContext } from '../context.ts';
+import { isApiKeyRevoked, touchApiKey } from '../db/apiKeys.ts';
+import { resolveApiKey } from '../db/crossTenant.ts';
 import { tenantStatus } from '../db/tenants.ts';
 import { withTenant } from '../db/tenant.ts';
 import { forbidden, unauthorized } from '../errors.ts';
-import {
-  hashApiKey, looksLikeApiKey, roleAtLeast, safeEqual, verifyToken, type Auth, type Role,
-} from '../services/credentials.ts';
-import type { Access, Deps } from './route.ts';
+import { roleAtLeast, type Mode, type Role } from '../scope.ts';
+import { hashApiKey, looksLikeApiKey, safeEqual, verifyToken, type Auth } from '../services/credentials.ts';
+
+/** Who may call a route beyond the public and the operator: a role, and whether publishable keys may. */
+export interface TenantAccess {
+  role: Role;
+  publishable?: boolean;
+}
 
 export function bearerToken(ctx: Context): string {
   const header = ctx.get('authorization');
@@ -18,19 +24,19 @@ export function bearerToken(ctx: Context): string {
   return m[1];
 }
 
-export async function authenticate(ctx: Context, deps: Deps): Promise<Auth> {
+export async function authenticate(ctx: Context, services: ServiceContext): Promise<Auth> {
   const token = bearerToken(ctx);
-  if (looksLikeApiKey(token)) return authenticateKey(token, deps);
-  if (token.startsWith('eyJ')) return authenticateJwt(token, deps);
+  if (looksLikeApiKey(token)) return authenticateKey(token, services);
+  if (token.startsWith('eyJ')) return authenticateJwt(token, services);
   throw unauthorized('malformed credential');
 }
 
-async function authenticateKey(token: string, deps: Deps): Promise<Auth> {
-  const key = await resolveApiKey(deps.pool, hashApiKey(token));
+async function authenticateKey(token: string, services: ServiceContext): Promise<Auth> {
+  const key = await resolveApiKey(services.pool, hashApiKey(token));
   if (!key) throw unauthorized('unknown API key');
   if (key.revoked) throw unauthorized('API key revoked');
   if (key.tenant_status !== 'active') throw forbidden('tenant suspended');
-  touchLater(deps, key.tenant_id, key.mode, key.key_id);
+  touchLater(services, key.tenant_id, key.mode, key.key_id);
   return {
     tenantId: key.tenant_id,
     orgId: key.org_id,
@@ -41,11 +47,11 @@ async function authenticateKey(token: string, deps: Deps): Promise<Auth> {
   };
 }
 
-async function authenticateJwt(token: string, deps: Deps): Promise<Auth> {
-  const check = verifyToken(token, deps.config.jwtSecret);
+async function authenticateJwt(token: string, services: ServiceContext): Promise<Auth> {
+  const check = verifyToken(token, services.config.jwtSecret);
   if (!check.ok) throw unauthorized(check.reason);
   const c = check.claims;
-  const { status, revoked } = await withTenant(deps.pool, { tenantId: c.tenant_id, mode: c.mode }, async (tx) => ({
+  const { status, revoked } = await withTenant(services.pool, { tenantId: c.tenant_id, mode: c.mode }, async (tx) => ({
     status: await tenantStatus(tx, c.tenant_id),
     revoked: c.key_id ? await isApiKeyRevoked(tx, c.key_id) : false,
   }));
@@ -60,18 +66,18 @@ async function authenticateJwt(token: string, deps: Deps): Promise<Auth> {
 
 // last_used_at: at most once a minute per key and process, outside the request's transaction.
 const lastTouched = new Map<string, number>();
-function touchLater(deps: Deps, tenantId: string, mode: 'live' | 'test', keyId: string): void {
+function touchLater(services: ServiceContext, tenantId: string, mode: Mode, keyId: string): void {
   const now = Date.now();
   if ((lastTouched.get(keyId) ?? 0) > now - 60_000) return;
   lastTouched.set(keyId, now);
   if (lastTouched.size > 100_000) lastTouched.clear();
   setImmediate(() => {
-    withTenant(deps.pool, { tenantId, mode }, (tx) => touchApiKey(tx, keyId)).catch((err) =>
-      deps.logger.warn({ err, tenant_id: tenantId }, 'could not record api key use'));
+    withTenant(services.pool, { tenantId, mode }, (tx) => touchApiKey(tx, keyId)).catch((err) =>
+      services.logger.warn({ err, tenant_id: tenantId }, 'could not record api key use'));
   });
 }
 
-export function requireAccess(auth: Auth, access: Exclude<Access, 'public' | 'admin'>): void {
+export function requireAccess(auth: Auth, access: TenantAccess): void {
   if (auth.via === 'publishable_key') {
     if (!access.publishable) throw forbidden('publishable keys may only list and read active products');
     return;

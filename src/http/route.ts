@@ -1,38 +1,27 @@
 // A route is data: method, path, who may call it, the schemas of its input and output, and a
-// handler that returns its outcome as a value. The router and the OpenAPI document are both
+// handler that returns its reply as a value. The router and the OpenAPI document are both
 // built from the same list, so what validates is what is documented.
 import type Router from '@koa/router';
-import type { Context } from 'koa';
-import type { PgBoss } from 'pg-boss';
+import type { Context as KoaContext } from 'koa';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import type { Pool } from '../db/pool.ts';
-import { badRequest, forbidden, validationFailed, type FieldError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import type { Auth, Role } from '../services/credentials.ts';
+import type { ServiceContext } from '../context.ts';
+import { badRequest, forbidden, validationFailed } from '../errors.ts';
+import type { Auth } from '../services/credentials.ts';
 import { idempotently } from '../services/idempotency.ts';
-import { authenticate, authenticateAdmin, requireAccess } from './auth.ts';
-
-/** What every route handler may use. Extended by later capabilities (queue, metrics, ...). */
-export interface Deps {
-  config: Config;
-  pool: Pool;
-  logger: Logger;
-  /** The job queue, for routes that enqueue work (e.g. a delivery retry). */
-  boss?: PgBoss;
-}
+import { authenticate, authenticateAdmin, requireAccess, type TenantAccess } from './auth.ts';
+import { parseWith, pointer } from './schemas/validate.ts';
 
 /**
  * Who may call a route:
  * - `public`: anyone (health, docs, storefront);
  * - `admin`: the operator token (HERALD_ADMIN_TOKEN);
  * - `{ role }`: a tenant credential whose role is at least `role`; `publishable: true` also lets
- *   publishable keys through (catalog reads); `token: true` marks the token-issuing route, which
- *   does its own authentication.
+ *   publishable keys through (catalog reads).
  */
-export type Access = 'public' | 'admin' | { role: Role; publishable?: boolean };
+export type Access = 'public' | 'admin' | TenantAccess;
 
-export interface Outcome {
+/** What a handler answers: status, body and headers, as a value. */
+export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -43,9 +32,10 @@ export interface Request<B, Q, A> {
   query: Q;
   params: Record<string, string>;
   auth: A;
-  headers: Context['headers'];
-  ctx: Context;
-  deps: Deps;
+  headers: KoaContext['headers'];
+  /** The Koa context, for the few handlers that read the connection (client address, host). */
+  http: KoaContext;
+  services: ServiceContext;
 }
 
 type AuthFor<X extends Access> = X extends 'public' | 'admin' ? undefined : Auth;
@@ -68,34 +58,12 @@ export interface Route<B = unknown, Q = unknown, X extends Access = Access> {
   cors?: boolean;
   /** Its answer shows a secret once (a new API key): never stored for replay, so Idempotency-Key is refused. */
   showsSecret?: boolean;
-  handle(req: Request<B, Q, AuthFor<X>>): Promise<Outcome>;
+  handle(req: Request<B, Q, AuthFor<X>>): Promise<Reply>;
 }
 
 /** Typed constructor: infers body and query types from the schemas. */
 export function route<B = undefined, Q = undefined, X extends Access = Access>(r: Route<B, Q, X>): Route<B, Q, X> {
   return r;
-}
-
-export function pointer(path: readonly PropertyKey[]): string {
-  return path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
-
-export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
-  return error.issues.map((issue) => {
-    let path: PropertyKey[] = issue.path;
-    let detail = issue.message;
-    // Unknown fields are reported at their own pointer.
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({ pointer: prefix + pointer([...path, k]), detail: 'unknown field' }));
-    }
-    return [{ pointer: prefix + pointer(path), detail }];
-  }).flat();
-}
-
-export function parseWith<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
-  const result = schema.safeParse(input);
-  if (!result.success) throw validationFailed(fieldErrors(result.error, prefix));
-  return result.data;
 }
 
 /** Routes answer tenant_id mismatches with 403 before any validation (DESIGN §1). */
@@ -112,7 +80,7 @@ export function checkTenantId(auth: Auth, body: unknown, query: Record<string, u
   return body;
 }
 
-export function mount(router: Router, routes: Route<any, any, any>[], deps: Deps): void {
+export function mount(router: Router, routes: Route<any, any, any>[], services: ServiceContext): void {
   for (const r of routes) {
     router[r.method](r.path, async (ctx) => {
       ctx.state.route = r.path;
@@ -120,9 +88,9 @@ export function mount(router: Router, routes: Route<any, any, any>[], deps: Deps
       let rawBody: unknown = ctx.request.body;
       let auth: Auth | undefined;
       if (r.access === 'admin') {
-        authenticateAdmin(ctx, deps.config);
+        authenticateAdmin(ctx, services.config);
       } else if (r.access !== 'public') {
-        auth = await authenticate(ctx, deps);
+        auth = await authenticate(ctx, services);
         ctx.state.tenantId = auth.tenantId;
         requireAccess(auth, r.access);
         rawBody = checkTenantId(auth, rawBody, query);
@@ -133,14 +101,14 @@ export function mount(router: Router, routes: Route<any, any, any>[], deps: Deps
       // No body at all reads as {}; an explicit JSON null (or any non-object) fails validation.
       const body = r.body && !r.ownBodyValidation ? parseWith(r.body, rawBody === undefined ? {} : rawBody) : undefined;
       const parsedQuery = r.query ? parseWith(r.query, query, '/query') : undefined;
-      const handle = () => r.handle({ body, query: parsedQuery, params: ctx.params, auth, headers: ctx.headers, ctx, deps });
+      const handle = () => r.handle({ body, query: parsedQuery, params: ctx.params, auth, headers: ctx.headers, http: ctx, services });
       // Every tenant POST honours Idempotency-Key: the handler then runs inside the key's transaction.
       const key = r.method === 'post' && auth ? ctx.get('idempotency-key') : '';
       if (key && r.showsSecret) throw badRequest('Idempotency-Key is not accepted here: the answer holds a secret that is shown once and never stored');
-      const outcome = key ? await idempotently(deps.pool, auth!, { key, method: ctx.method, path: ctx.path, body: rawBody }, handle) : await handle();
-      ctx.status = outcome.status;
-      for (const [k, v] of Object.entries(outcome.headers ?? {})) ctx.set(k, v);
-      if (outcome.body !== undefined) ctx.body = outcome.body;
+      const reply = key ? await idempotently(services, auth!, { key, method: ctx.method, path: ctx.path, body: rawBody }, handle) : await handle();
+      ctx.status = reply.status;
+      for (const [k, v] of Object.entries(reply.headers ?? {})) ctx.set(k, v);
+      if (reply.body !== undefined) ctx.body = reply.body;
     });
   }
 }

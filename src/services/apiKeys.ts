@@ -1,11 +1,14 @@
 // API keys: created by the operator for any org, or through the API by an admin/owner for its
 // own org and mode with a role no higher than its own. The key is shown once, on create.
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../db/apiKeys.ts';
-import type { Pool } from '../db/pool.ts';
-import { withTenant, type Mode } from '../db/tenant.ts';
-import { forbidden, notFound } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
-import { generateApiKey, roleAtLeast, type Auth, type KeyKind, type Role } from './credentials.ts';
+import type { ServiceContext } from '../context.ts';
+import { withTenant } from '../db/tenant.ts';
+import { type Mode } from '../scope.ts';
+import { forbidden } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { roleAtLeast, type Role } from '../scope.ts';
+import { generateApiKey, type Auth, type KeyKind } from './credentials.ts';
+import { findOr404 } from './resources.ts';
 
 export interface NewKey {
   name?: string;
@@ -14,7 +17,7 @@ export interface NewKey {
   role?: Role;
 }
 
-export async function createKey(pool: Pool, scope: { tenantId: string; orgId: string }, input: NewKey): Promise<{ row: ApiKeyRow; key: string }> {
+export async function createKey({ pool }: ServiceContext, scope: { tenantId: string; orgId: string }, input: NewKey): Promise<{ row: ApiKeyRow; key: string }> {
   const generated = generateApiKey(input.kind, input.mode);
   const row = await withTenant(pool, { tenantId: scope.tenantId, mode: input.mode }, (tx) =>
     insertApiKey(tx, {
@@ -25,23 +28,21 @@ export async function createKey(pool: Pool, scope: { tenantId: string; orgId: st
   return { row, key: generated.key };
 }
 
-export async function createKeyAs(pool: Pool, auth: Auth, input: NewKey) {
+export async function createKeyAs(services: ServiceContext, auth: Auth, input: NewKey) {
   if (input.mode !== auth.mode) throw forbidden(`a ${auth.mode}-mode credential can only create ${auth.mode}-mode keys`);
   if (input.kind === 'secret' && !roleAtLeast(auth.role, input.role ?? 'viewer')) {
     throw forbidden(`cannot create a key with a role above your own (${auth.role})`);
   }
-  return createKey(pool, { tenantId: auth.tenantId, orgId: auth.orgId }, input);
+  return createKey(services, { tenantId: auth.tenantId, orgId: auth.orgId }, input);
 }
 
-export async function listKeys(pool: Pool, auth: Auth, page: { limit: number; startingAfter?: string }) {
+export async function listKeys({ pool }: ServiceContext, auth: Auth, page: { limit: number; startingAfter?: string }) {
   return withTenant(pool, auth, (tx) => listApiKeys(tx, { limit: page.limit + 1, startingAfter: page.startingAfter }));
 }
 
-export async function revokeKey(pool: Pool, auth: Auth, id: string): Promise<void> {
-  if (!isId('apiKey', id)) throw notFound();
+export async function revokeKey({ pool }: ServiceContext, auth: Auth, id: string): Promise<void> {
   await withTenant(pool, auth, async (tx) => {
-    const key = await findApiKey(tx, id);
-    if (!key) throw notFound();
+    await findOr404('apiKey', id, (id) => findApiKey(tx, id));
     await revokeApiKey(tx, id);
   });
 }

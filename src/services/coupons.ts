@@ -1,16 +1,17 @@
 // Coupons: a percent or a fixed amount off, an optional validity window and redemption limit.
 // A coupon is redeemed when an order using it is paid (src/services/orders.ts). Deleting is soft:
 // the code is freed, and orders that already carry the coupon keep their discount.
-import type { Pool } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
 import {
   findCoupon, insertCoupon, listCoupons as listCouponRows, softDeleteCoupon, updateCouponTerms, type CouponRow,
 } from '../db/coupons.ts';
-import { withTenant, type TenantScope } from '../db/tenant.ts';
-import { notFound, unprocessable } from '../errors.ts';
-import { presentCoupon } from '../http/presenters/coupons.ts';
-import { isId, newId } from '../ids.ts';
+import { withTenant } from '../db/tenant.ts';
+import { type TenantScope } from '../scope.ts';
+import { unprocessable } from '../errors.ts';
+import { presentCoupon } from '../presenters/coupons.ts';
+import { newId } from '../ids.ts';
 import { recordEvent, recordUpdate } from './events.ts';
-import { duplicateAs, mergeMetadata, patched, type Metadata, type MetadataPatch } from './resources.ts';
+import { duplicateAs, findOr404, mergeMetadata, patched, type Metadata, type MetadataPatch } from './resources.ts';
 
 interface Terms {
   valid_from?: string | null;
@@ -33,7 +34,7 @@ export interface CouponPatch extends Terms {
 const duplicateCode = duplicateAs({ coupons_code: 'a coupon with this code already exists' });
 const date = (text: string | null | undefined) => (text ? new Date(text) : null);
 
-export async function createCoupon(pool: Pool, scope: TenantScope, input: NewCoupon): Promise<CouponRow> {
+export async function createCoupon({ pool }: ServiceContext, scope: TenantScope, input: NewCoupon): Promise<CouponRow> {
   return withTenant(pool, scope, async (tx) => {
     const row = await insertCoupon(tx, scope, newId('coupon'), {
       code: input.code, percent_off: input.percent_off ?? null, amount_off: input.amount_off ?? null, currency: input.currency ?? null,
@@ -46,22 +47,18 @@ export async function createCoupon(pool: Pool, scope: TenantScope, input: NewCou
 }
 
 /** Newest first; returns up to limit + 1 rows. */
-export async function listCoupons(pool: Pool, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CouponRow[]> {
+export async function listCoupons({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CouponRow[]> {
   return withTenant(pool, scope, (tx) => listCouponRows(tx, { ...page, limit: page.limit + 1 }));
 }
 
-export async function getCoupon(pool: Pool, scope: TenantScope, id: string): Promise<CouponRow> {
-  const coupon = isId('coupon', id) ? await withTenant(pool, scope, (tx) => findCoupon(tx, id)) : undefined;
-  if (!coupon) throw notFound('no such coupon');
-  return coupon;
+export async function getCoupon({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<CouponRow> {
+  return withTenant(pool, scope, (tx) => findOr404('coupon', id, (id) => findCoupon(tx, id)));
 }
 
 /** A JSON merge patch of the coupon's terms (validity window, redemption limit, metadata). */
-export async function updateCoupon(pool: Pool, scope: TenantScope, id: string, patch: CouponPatch): Promise<CouponRow> {
-  if (!isId('coupon', id)) throw notFound('no such coupon');
+export async function updateCoupon({ pool }: ServiceContext, scope: TenantScope, id: string, patch: CouponPatch): Promise<CouponRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findCoupon(tx, id, { forUpdate: true });
-    if (!before) throw notFound('no such coupon');
+    const before = await findOr404('coupon', id, (id) => findCoupon(tx, id, { forUpdate: true }));
     const terms = {
       valid_from: patch.valid_from === undefined ? before.valid_from : date(patch.valid_from),
       valid_until: patch.valid_until === undefined ? before.valid_until : date(patch.valid_until),
@@ -81,11 +78,9 @@ export async function updateCoupon(pool: Pool, scope: TenantScope, id: string, p
   });
 }
 
-export async function deleteCoupon(pool: Pool, scope: TenantScope, id: string): Promise<void> {
-  if (!isId('coupon', id)) throw notFound('no such coupon');
+export async function deleteCoupon({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const coupon = await findCoupon(tx, id, { forUpdate: true });
-    if (!coupon) throw notFound('no such coupon');
+    const coupon = await findOr404('coupon', id, (id) => findCoupon(tx, id, { forUpdate: true }));
     await softDeleteCoupon(tx, id);
     await recordEvent(tx, scope, 'coupon.deleted', presentCoupon(coupon));
   });

@@ -2,15 +2,10 @@
 // tokens minted from a secret key or a user's login. Pure where possible; lookups go through db/.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Mode } from '../db/tenant.ts';
+import { ROLES, type Mode, type Role } from '../scope.ts';
 import { isUuidV4 } from '../ids.ts';
 
-export type Role = 'viewer' | 'developer' | 'admin' | 'owner';
-export const ROLES: readonly Role[] = ['viewer', 'developer', 'admin', 'owner'];
 export type KeyKind = 'secret' | 'publishable';
-
-export const roleAtLeast = (role: Role | null, needed: Role): boolean =>
-  role !== null && ROLES.indexOf(role) >= ROLES.indexOf(needed);
 
 /** The tenant context of an authenticated request. */
 export interface Auth {
@@ -85,7 +80,7 @@ export function verifyToken(token: string, secret: string): TokenCheck {
   if (!isUuidV4(tenant_id)) return { ok: false, reason: 'invalid token: tenant_id must be a UUID v4' };
   if (!isUuidV4(org_id)) return { ok: false, reason: 'invalid token: org_id must be a UUID v4' };
   if (typeof sub !== 'string' || !sub) return { ok: false, reason: 'invalid token: no subject' };
-  if (!ROLES.includes(role as Role)) return { ok: false, reason: 'invalid token: unknown role' };
+  if (!(ROLES as readonly unknown[]).includes(role)) return { ok: false, reason: 'invalid token: unknown role' };
   if (mode !== 'live' && mode !== 'test') return { ok: false, reason: 'invalid token: unknown mode' };
   if (key_id !== undefined && typeof key_id !== 'string') return { ok: false, reason: 'invalid token: bad key_id' };
   return { ok: true, claims: { tenant_id, org_id, sub, role: role as Role, mode, key_id: key_id as string | undefined } };

@@ -1,17 +1,17 @@
 // Customers and their addresses. Every write records its event in the same transaction.
 // Deleting is soft: the customer leaves every read and its email is freed; orders keep customer_id.
-import type { Pool } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
 import {
   deleteAddresses, findCustomer, insertAddresses, insertCustomer, listCustomers as listCustomerRows, softDeleteCustomer,
   updateCustomer as updateCustomerRow, type AddressFields, type CustomerRow,
 } from '../db/customers.ts';
 import type { Tx } from '../db/pool.ts';
-import { withTenant, type TenantScope } from '../db/tenant.ts';
-import { notFound } from '../errors.ts';
-import { presentCustomer } from '../http/presenters/customers.ts';
-import { isId, newId } from '../ids.ts';
+import { withTenant } from '../db/tenant.ts';
+import { newId } from '../ids.ts';
+import { presentCustomer } from '../presenters/customers.ts';
+import type { TenantScope } from '../scope.ts';
 import { recordEvent, recordUpdate } from './events.ts';
-import { duplicateAs, mergeMetadata, patched, type Metadata, type MetadataPatch } from './resources.ts';
+import { duplicateAs, findOr404, mergeMetadata, patched, type Metadata, type MetadataPatch } from './resources.ts';
 
 type AddressInput = Partial<Pick<AddressFields, 'line2' | 'state' | 'postal_code'>> & Pick<AddressFields, 'line1' | 'city' | 'country'>;
 
@@ -38,7 +38,7 @@ function addAddresses(tx: Tx, scope: TenantScope, customerId: string, addresses:
   })));
 }
 
-export async function createCustomer(pool: Pool, scope: TenantScope, input: NewCustomer): Promise<CustomerRow> {
+export async function createCustomer({ pool }: ServiceContext, scope: TenantScope, input: NewCustomer): Promise<CustomerRow> {
   return withTenant(pool, scope, async (tx) => {
     const customer = await insertCustomer(tx, scope, newId('customer'), { email: input.email, name: input.name ?? null, metadata: input.metadata ?? {} });
     const row = { ...customer, addresses: await addAddresses(tx, scope, customer.id, input.addresses ?? []) };
@@ -48,22 +48,18 @@ export async function createCustomer(pool: Pool, scope: TenantScope, input: NewC
 }
 
 /** Newest first; returns up to limit + 1 rows. */
-export async function listCustomers(pool: Pool, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CustomerRow[]> {
+export async function listCustomers({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CustomerRow[]> {
   return withTenant(pool, scope, (tx) => listCustomerRows(tx, { ...page, limit: page.limit + 1 }));
 }
 
-export async function getCustomer(pool: Pool, scope: TenantScope, id: string): Promise<CustomerRow> {
-  const customer = isId('customer', id) ? await withTenant(pool, scope, (tx) => findCustomer(tx, id)) : undefined;
-  if (!customer) throw notFound('no such customer');
-  return customer;
+export async function getCustomer({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<CustomerRow> {
+  return withTenant(pool, scope, (tx) => findOr404('customer', id, (id) => findCustomer(tx, id)));
 }
 
 /** A JSON merge patch; `addresses` replaces the list. */
-export async function updateCustomer(pool: Pool, scope: TenantScope, id: string, patch: CustomerPatch): Promise<CustomerRow> {
-  if (!isId('customer', id)) throw notFound('no such customer');
+export async function updateCustomer({ pool }: ServiceContext, scope: TenantScope, id: string, patch: CustomerPatch): Promise<CustomerRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findCustomer(tx, id, { forUpdate: true });
-    if (!before) throw notFound('no such customer');
+    const before = await findOr404('customer', id, (id) => findCustomer(tx, id, { forUpdate: true }));
     await updateCustomerRow(tx, id, {
       email: patched(patch.email, before.email), name: patched(patch.name, before.name), metadata: mergeMetadata(before.metadata, patch.metadata),
     });
@@ -77,11 +73,9 @@ export async function updateCustomer(pool: Pool, scope: TenantScope, id: string,
   }).catch(duplicateEmail);
 }
 
-export async function deleteCustomer(pool: Pool, scope: TenantScope, id: string): Promise<void> {
-  if (!isId('customer', id)) throw notFound('no such customer');
+export async function deleteCustomer({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const customer = await findCustomer(tx, id, { forUpdate: true });
-    if (!customer) throw notFound('no such customer');
+    const customer = await findOr404('customer', id, (id) => findCustomer(tx, id, { forUpdate: true }));
     await softDeleteCustomer(tx, id);
     await recordEvent(tx, scope, 'customer.deleted', presentCustomer(customer));
   });

@@ -1,7 +1,7 @@
 // Custom storefront domains, managed by the operator. A domain belongs to at most one tenant;
 // names under the storefront domain are refused because those hosts resolve by slug.
 import { deleteDomain, insertDomain, type DomainRow } from '../db/domains.ts';
-import type { Pool } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
 import { withTenant } from '../db/tenant.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
 import { getTenant } from './tenants.ts';
@@ -10,8 +10,9 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 
 // Domains arrive normalised (lowercase, no trailing dot) by the DomainName schema.
 
-export async function addDomain(pool: Pool, tenantId: string, domain: string, storefrontDomain: string): Promise<DomainRow> {
-  await getTenant(pool, tenantId);
+export async function addDomain(services: ServiceContext, tenantId: string, domain: string): Promise<DomainRow> {
+  const { pool, config: { storefrontDomain } } = services;
+  await getTenant(services, tenantId);
   if (domain === storefrontDomain || domain.endsWith(`.${storefrontDomain}`)) {
     const detail = `names under ${storefrontDomain} are storefront subdomains (<slug>.${storefrontDomain}), not custom domains`;
     throw unprocessable(detail, [{ pointer: '/domain', detail }]);
@@ -25,9 +26,9 @@ export async function addDomain(pool: Pool, tenantId: string, domain: string, st
 }
 
 /** 404 unless this tenant has the domain (another tenant's domain is not this tenant's). */
-export async function removeDomain(pool: Pool, tenantId: string, domain: string): Promise<DomainRow> {
-  await getTenant(pool, tenantId);
-  const removed = await withTenant(pool, { tenantId, mode: 'live' }, (tx) => deleteDomain(tx, domain));
+export async function removeDomain(services: ServiceContext, tenantId: string, domain: string): Promise<DomainRow> {
+  await getTenant(services, tenantId);
+  const removed = await withTenant(services.pool, { tenantId, mode: 'live' }, (tx) => deleteDomain(tx, domain));
   if (!removed) throw notFound('this tenant has no such domain');
   return removed;
 }

@@ -1,24 +1,26 @@
 // Webhook endpoints: where a tenant's events go. URLs are checked against the address rules at
 // registration; each endpoint gets a signing secret, encrypted at rest, rotated with an overlap;
 // at most 50 endpoints per tenant and mode; deleting one cancels its pending deliveries.
+import type { ServiceContext } from '../context.ts';
 import type { Config } from '../config.ts';
-import { checkUrl } from '../delivery/address.ts';
 import { decryptSecret, encryptSecret } from '../delivery/secrets.ts';
 import { generateSecret } from '../delivery/sign.ts';
-import { endpointAttemptStats, type AttemptStats } from '../db/attempts.ts';
+import { endpointAttemptStats, type EndpointStats } from '../db/attempts.ts';
 import { cancelPendingDeliveries } from '../db/deliveries.ts';
 import {
   countEndpoints, deleteExpiredSecrets, deleteSecrets, disableEndpoint, expireSecrets, findEndpoint, insertEndpoint, insertSecret,
   listEndpoints, lockEndpointCreation, markEndpointDeleted, nextSecretVersion, signingSecrets, updateEndpoint, type EndpointRow,
 } from '../db/endpoints.ts';
-import type { Pool, Tx } from '../db/pool.ts';
-import { withTenant, type TenantScope } from '../db/tenant.ts';
-import { notFound, unprocessable, validationFailed } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
+import type { Tx } from '../db/pool.ts';
+import { withTenant } from '../db/tenant.ts';
+import { unprocessable, validationFailed } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { checkUrl } from '../net/address.ts';
+import type { TenantScope } from '../scope.ts';
 import { recordEvent } from './events.ts';
+import { findOr404, mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
 
 export const MAX_ENDPOINTS = 50;
-export const MAX_METADATA_KEYS = 50;
 /** Secrets signing at once, the newest included: rotating faster than the overlap retires the oldest. */
 export const MAX_SIGNING_SECRETS = 5;
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
@@ -34,7 +36,7 @@ export interface EndpointInput {
   url: string;
   event_types: string[];
   description?: string | null;
-  metadata?: Record<string, string>;
+  metadata?: Metadata;
   enabled?: boolean;
 }
 
@@ -43,11 +45,9 @@ export interface EndpointPatch {
   url?: string;
   event_types?: string[];
   description?: string | null;
-  metadata?: Record<string, string | null> | null;
+  metadata?: MetadataPatch;
   enabled?: boolean;
 }
-
-type Services = { config: Config; pool: Pool };
 
 /** The URL as it will be stored (WHATWG-normalised), or a 400/422 naming /url. */
 function acceptableUrl(config: Config, text: string): string {
@@ -57,7 +57,9 @@ function acceptableUrl(config: Config, text: string): string {
   throw decision.problem === 'invalid' ? validationFailed(errors) : unprocessable(`url is not allowed: ${decision.reason}`, errors);
 }
 
-export async function createEndpoint({ config, pool }: Services, scope: TenantScope, input: EndpointInput): Promise<EndpointRow> {
+const existing = (tx: Tx, id: string, lock = false) => findOr404('endpoint', id, (id) => findEndpoint(tx, id, lock));
+
+export async function createEndpoint({ config, pool }: ServiceContext, scope: TenantScope, input: EndpointInput): Promise<EndpointRow> {
   const url = acceptableUrl(config, input.url);
   return withTenant(pool, scope, async (tx) => {
     await lockEndpointCreation(tx, scope.tenantId, scope.mode);
@@ -79,43 +81,28 @@ async function addSecret(tx: Tx, key: Buffer, scope: TenantScope, endpointId: st
   await insertSecret(tx, { tenantId: scope.tenantId, endpointId, mode: scope.mode, version, ciphertext });
 }
 
-export async function listEndpointsOf(pool: Pool, scope: TenantScope, page: { limit: number; startingAfter?: string }) {
+export async function listEndpointsOf({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }) {
   return withTenant(pool, scope, (tx) => listEndpoints(tx, { limit: page.limit + 1, startingAfter: page.startingAfter }));
 }
 
-async function existing(tx: Tx, id: string, lock = false): Promise<EndpointRow> {
-  const row = isId('endpoint', id) ? await findEndpoint(tx, id, lock) : undefined;
-  if (!row) throw notFound('No such webhook endpoint');
-  return row;
-}
-
-export interface EndpointStats {
-  last_hour: AttemptStats;
-  last_day: AttemptStats;
-}
-
-/** The endpoint with its recent delivery statistics. */
-export async function getEndpoint(pool: Pool, scope: TenantScope, id: string): Promise<{ endpoint: EndpointRow; stats: EndpointStats }> {
+/** The endpoint with its delivery statistics over the last hour and day. */
+export async function getEndpoint({ pool, clock }: ServiceContext, scope: TenantScope, id: string): Promise<{ endpoint: EndpointRow; stats: EndpointStats }> {
   return withTenant(pool, scope, async (tx) => {
     const endpoint = await existing(tx, id);
-    const { hour, day } = await endpointAttemptStats(tx, id);
-    return { endpoint, stats: { last_hour: hour, last_day: day } };
+    return { endpoint, stats: await endpointAttemptStats(tx, id, clock.now()) };
   });
 }
 
-export async function patchEndpoint({ config, pool }: Services, scope: TenantScope, id: string, patch: EndpointPatch): Promise<EndpointRow> {
+export async function patchEndpoint({ config, pool }: ServiceContext, scope: TenantScope, id: string, patch: EndpointPatch): Promise<EndpointRow> {
   const url = patch.url === undefined ? undefined : acceptableUrl(config, patch.url);
   return withTenant(pool, scope, async (tx) => {
     const row = await existing(tx, id, true);
-    const metadata = patch.metadata === null ? {} : { ...row.metadata, ...patch.metadata };
-    for (const [key, value] of Object.entries(metadata)) if (value === null) delete metadata[key];
-    if (Object.keys(metadata).length > MAX_METADATA_KEYS) throw validationFailed([{ pointer: '/metadata', detail: `at most ${MAX_METADATA_KEYS} keys` }]);
     const enabled = patch.enabled ?? row.enabled;
     return updateEndpoint(tx, id, {
       url: url ?? row.url,
       eventTypes: patch.event_types ? [...new Set(patch.event_types)] : row.event_types,
       description: patch.description === undefined ? row.description : patch.description,
-      metadata: metadata as Record<string, string>,
+      metadata: mergeMetadata(row.metadata, patch.metadata),
       enabled,
       // The reason explains an automatic disable; it goes once the endpoint is enabled again.
       disabledReason: enabled ? null : row.disabled_reason,
@@ -123,7 +110,7 @@ export async function patchEndpoint({ config, pool }: Services, scope: TenantSco
   });
 }
 
-export async function deleteEndpoint(pool: Pool, scope: TenantScope, id: string): Promise<void> {
+export async function deleteEndpoint({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
     await existing(tx, id, true);
     await markEndpointDeleted(tx, id);
@@ -133,10 +120,10 @@ export async function deleteEndpoint(pool: Pool, scope: TenantScope, id: string)
 }
 
 /** The current signing secret, in clear. */
-export async function revealSecret({ config, pool }: Services, scope: TenantScope, id: string): Promise<string> {
+export async function revealSecret({ config, pool, clock }: ServiceContext, scope: TenantScope, id: string): Promise<string> {
   return withTenant(pool, scope, async (tx) => {
     await existing(tx, id);
-    const [current] = await secretsForSigning(tx, config.encryptionKey, scope, id);
+    const [current] = await secretsForSigning(tx, config.encryptionKey, scope, id, clock.now());
     return current;
   });
 }
@@ -145,20 +132,21 @@ export async function revealSecret({ config, pool }: Services, scope: TenantScop
  * A new current secret; the ones signing now keep signing beside it for `overlapSeconds`
  * (0: they stop at once and are erased). Returns when the last previous secret stops signing.
  */
-export async function rotateSecret({ config, pool }: Services, scope: TenantScope, id: string, overlapSeconds: number): Promise<Date | null> {
+export async function rotateSecret({ config, pool, clock }: ServiceContext, scope: TenantScope, id: string, overlapSeconds: number): Promise<Date | null> {
   return withTenant(pool, scope, async (tx) => {
     await existing(tx, id, true);
+    const now = clock.now();
     const version = await nextSecretVersion(tx, id);
-    const until = await expireSecrets(tx, id, overlapSeconds, MAX_SIGNING_SECRETS - 1);
-    await deleteExpiredSecrets(tx, id);
+    const until = await expireSecrets(tx, id, overlapSeconds, MAX_SIGNING_SECRETS - 1, now);
+    await deleteExpiredSecrets(tx, id, now);
     await addSecret(tx, config.encryptionKey, scope, id, version);
     return until;
   });
 }
 
-/** Every secret that signs now (current first), in clear, for the deliver worker. */
-export async function secretsForSigning(tx: Tx, key: Buffer, scope: TenantScope, endpointId: string): Promise<string[]> {
-  const sealed = await signingSecrets(tx, endpointId);
+/** Every secret that signs at `now` (current first), in clear, for the deliver worker. */
+export async function secretsForSigning(tx: Tx, key: Buffer, scope: TenantScope, endpointId: string, now: Date): Promise<string[]> {
+  const sealed = await signingSecrets(tx, endpointId, now);
   return sealed.map((s) => decryptSecret(key, { tenantId: scope.tenantId, endpointId }, s));
 }
 

@@ -2,10 +2,13 @@
 // its outbox row) exists if and only if the change it describes committed.
 import { isDeepStrictEqual } from 'node:util';
 import { findEvent, insertEventWithOutbox, listEvents as listEventRows, type EventFilter, type EventRow } from '../db/events.ts';
-import type { Pool, Tx } from '../db/pool.ts';
-import { withTenant, type TenantScope } from '../db/tenant.ts';
-import { notFound, payloadTooLarge, unprocessable } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Tx } from '../db/pool.ts';
+import { withTenant } from '../db/tenant.ts';
+import { type TenantScope } from '../scope.ts';
+import { payloadTooLarge, unprocessable } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { findOr404 } from './resources.ts';
 
 export async function recordEvent(
   tx: Tx,
@@ -15,19 +18,6 @@ export async function recordEvent(
   previousAttributes?: Record<string, unknown>,
 ): Promise<EventRow> {
   return insertEventWithOutbox(tx, { tenantId: scope.tenantId, id: newId('event'), mode: scope.mode, type, data, previousAttributes });
-}
-
-/** The webhook body and the GET /v1/events/:id body: one envelope (DESIGN §3). */
-export function eventEnvelope(e: EventRow) {
-  return {
-    id: e.id,
-    type: e.type,
-    tenant_id: e.tenant_id,
-    mode: e.mode,
-    created_at: e.created_at.toISOString(),
-    data: e.data,
-    ...(e.previous_attributes ? { previous_attributes: e.previous_attributes } : {}),
-  };
 }
 
 /** `*.updated`: the resource as it is now, and the old values of the fields that changed. */
@@ -42,7 +32,7 @@ export const RESERVED_NAMESPACES = ['product', 'customer', 'coupon', 'order', 'e
 export const MAX_CUSTOM_EVENT_BYTES = 64 * 1024;
 
 /** A custom event (`POST /v1/events`): any dotted type outside the built-in namespaces. */
-export async function createCustomEvent(pool: Pool, scope: TenantScope, input: { type: string; data: Record<string, unknown> }): Promise<EventRow> {
+export async function createCustomEvent({ pool }: ServiceContext, scope: TenantScope, input: { type: string; data: Record<string, unknown> }): Promise<EventRow> {
   const namespace = input.type.split('.')[0];
   if (RESERVED_NAMESPACES.includes(namespace)) {
     throw unprocessable(`the ${namespace}.* namespace is reserved for Herald's own events`, [{ pointer: '/type', detail: `reserved namespace ${namespace}.*` }]);
@@ -52,13 +42,11 @@ export async function createCustomEvent(pool: Pool, scope: TenantScope, input: {
   return withTenant(pool, scope, (tx) => recordEvent(tx, scope, input.type, input.data));
 }
 
-export async function getEvent(pool: Pool, scope: TenantScope, id: string): Promise<EventRow> {
-  const event = isId('event', id) ? await withTenant(pool, scope, (tx) => findEvent(tx, id)) : undefined;
-  if (!event) throw notFound('no such event');
-  return event;
+export async function getEvent({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<EventRow> {
+  return withTenant(pool, scope, (tx) => findOr404('event', id, (id) => findEvent(tx, id)));
 }
 
 /** Newest first; returns up to limit + 1 rows (the extra one only says there is more). */
-export async function listEvents(pool: Pool, scope: TenantScope, filter: EventFilter): Promise<EventRow[]> {
+export async function listEvents({ pool }: ServiceContext, scope: TenantScope, filter: EventFilter): Promise<EventRow[]> {
   return withTenant(pool, scope, (tx) => listEventRows(tx, { ...filter, limit: filter.limit + 1 }));
 }

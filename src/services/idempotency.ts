@@ -3,11 +3,12 @@
 // the work, so it holds an answer if and only if the work committed. A request that fails (any
 // thrown error) rolls back its claim too: nothing happened, so the key may be retried.
 import { createHash } from 'node:crypto';
-import type { Pool } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
 import {
   claimIdempotencyKey, completeIdempotencyKey, findIdempotencyKey, purgeExpiredIdempotencyKeys,
 } from '../db/idempotency.ts';
-import { joiningTransaction, withTenant, type TenantScope } from '../db/tenant.ts';
+import { joiningTransaction, withTenant } from '../db/tenant.ts';
+import { type TenantScope } from '../scope.ts';
 import { badRequest, conflict, unprocessable } from '../errors.ts';
 
 export interface Answer {
@@ -29,7 +30,7 @@ const WAIT_FOR_IN_FLIGHT = '10s';
 /** Expired records are purged by the requests themselves, a few at a time, now and then. */
 const PURGE_CHANCE = 0.01;
 
-export async function idempotently(pool: Pool, scope: TenantScope, request: KeyedRequest, work: () => Promise<Answer>): Promise<Answer> {
+export async function idempotently({ pool }: ServiceContext, scope: TenantScope, request: KeyedRequest, work: () => Promise<Answer>): Promise<Answer> {
   if (!KEY_SHAPE.test(request.key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
   const fingerprint = fingerprintOf(request);
   return withTenant(pool, scope, async (tx) => {

@@ -3,18 +3,20 @@
 // Paying takes the stock and redeems the coupon in one transaction: any shortfall rolls it all back.
 import { findCouponByCode, redeemCoupon, type CouponRow } from '../db/coupons.ts';
 import { customerExists } from '../db/customers.ts';
-import type { Pool, Tx } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Tx } from '../db/pool.ts';
 import {
   findOrder, insertOrder, listOrders as listOrderRows, transitionOrder, updateOrderMetadata, type NewLineItem, type OrderRow, type OrderStatus,
 } from '../db/orders.ts';
 import { findSellableVariants, moveInventory, type SellableVariant } from '../db/products.ts';
-import { withTenant, type TenantScope } from '../db/tenant.ts';
-import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts';
-import { presentOrder } from '../http/presenters/orders.ts';
+import { withTenant } from '../db/tenant.ts';
+import { type TenantScope } from '../scope.ts';
+import { conflict, unprocessable, type FieldError } from '../errors.ts';
+import { presentOrder } from '../presenters/orders.ts';
 import { isId, newId } from '../ids.ts';
 import { couponProblem, discountFor } from './coupons.ts';
 import { recordEvent, recordUpdate } from './events.ts';
-import { mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
+import { findOr404, mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
 
 export interface NewOrder {
   customer_id?: string | null;
@@ -25,7 +27,7 @@ export interface NewOrder {
 
 const invalid = (pointer: string, detail: string) => unprocessable(detail, [{ pointer, detail }]);
 
-export async function createOrder(pool: Pool, scope: TenantScope, input: NewOrder): Promise<OrderRow> {
+export async function createOrder({ pool }: ServiceContext, scope: TenantScope, input: NewOrder): Promise<OrderRow> {
   return withTenant(pool, scope, async (tx) => {
     const items = await priceLineItems(tx, input.line_items);
     const currency = items[0].currency;
@@ -76,24 +78,20 @@ async function applicableCoupon(tx: Tx, code: string, currency: string): Promise
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listOrders(
-  pool: Pool, scope: TenantScope, page: { limit: number; startingAfter?: string; status?: OrderStatus; customerId?: string },
+  { pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string; status?: OrderStatus; customerId?: string },
 ): Promise<OrderRow[]> {
   return withTenant(pool, scope, (tx) => listOrderRows(tx, { ...page, limit: page.limit + 1 }));
 }
 
-export async function getOrder(pool: Pool, scope: TenantScope, id: string): Promise<OrderRow> {
-  const order = isId('order', id) ? await withTenant(pool, scope, (tx) => findOrder(tx, id)) : undefined;
-  if (!order) throw notFound('no such order');
-  return order;
+export async function getOrder({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<OrderRow> {
+  return withTenant(pool, scope, (tx) => findOr404('order', id, (id) => findOrder(tx, id)));
 }
 
 /** Only metadata may change on an order (a JSON merge patch). */
-export async function updateOrder(pool: Pool, scope: TenantScope, id: string, patch: { metadata?: MetadataPatch }): Promise<OrderRow> {
-  if (!isId('order', id)) throw notFound('no such order');
+export async function updateOrder({ pool }: ServiceContext, scope: TenantScope, id: string, patch: { metadata?: MetadataPatch }): Promise<OrderRow> {
   return withTenant(pool, scope, async (tx) => {
     // Locked: a concurrent PATCH or move must not slip between this read and the update.
-    const before = await findOrder(tx, id, { forUpdate: true });
-    if (!before) throw notFound('no such order');
+    const before = await findOr404('order', id, (id) => findOrder(tx, id, { forUpdate: true }));
     const after = (await updateOrderMetadata(tx, id, mergeMetadata(before.metadata, patch.metadata)))!;
     await recordUpdate(tx, scope, 'order.updated', presentOrder(before), presentOrder(after));
     return after;
@@ -108,16 +106,12 @@ const MOVES = {
 } as const satisfies Record<Action, { from: OrderStatus[]; to: OrderStatus }>;
 
 /** pay, fulfill or cancel: an illegal move is a 409, and a 409 leaves nothing changed. */
-export async function moveOrder(pool: Pool, scope: TenantScope, id: string, action: Action): Promise<OrderRow> {
-  if (!isId('order', id)) throw notFound('no such order');
+export async function moveOrder({ pool }: ServiceContext, scope: TenantScope, id: string, action: Action): Promise<OrderRow> {
   const move = MOVES[action];
   return withTenant(pool, scope, async (tx) => {
+    const current = await findOr404('order', id, (id) => findOrder(tx, id, { forUpdate: true }));
     const order = await transitionOrder(tx, id, [...move.from], move.to);
-    if (!order) {
-      const current = await findOrder(tx, id);
-      if (!current) throw notFound('no such order');
-      throw conflict(`cannot ${action} an order that is ${current.status}`);
-    }
+    if (!order) throw conflict(`cannot ${action} an order that is ${current.status}`);
     if (action === 'pay') await takeStockAndCoupon(tx, order);
     if (action === 'cancel' && order.paid_at) await returnStockAndCoupon(tx, order);
     await recordEvent(tx, scope, `order.${move.to}`, presentOrder(order));

@@ -1,17 +1,19 @@
 // Products and their variants. Every write records its event in the same transaction.
 // Deleting is soft: the product leaves every read and its SKUs are freed, while orders keep
 // their line items (which snapshot sku, name and price).
-import type { Pool, Tx } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Tx } from '../db/pool.ts';
 import {
   deleteVariantsExcept, findProduct, insertProduct, insertVariants, listProducts as listProductRows, parkVariants, softDeleteProduct,
   updateProduct as updateProductRow, updateVariants, type ProductRow, type VariantFields,
 } from '../db/products.ts';
-import { withTenant, type TenantScope } from '../db/tenant.ts';
-import { notFound, unprocessable } from '../errors.ts';
-import { presentProduct } from '../http/presenters/products.ts';
-import { isId, newId } from '../ids.ts';
+import { withTenant } from '../db/tenant.ts';
+import { type TenantScope } from '../scope.ts';
+import { unprocessable } from '../errors.ts';
+import { presentProduct } from '../presenters/products.ts';
+import { newId } from '../ids.ts';
 import { recordEvent, recordUpdate } from './events.ts';
-import { duplicateAs, mergeMetadata, patched, type Metadata, type MetadataPatch } from './resources.ts';
+import { duplicateAs, findOr404, mergeMetadata, patched, type Metadata, type MetadataPatch } from './resources.ts';
 
 export interface NewProduct {
   name: string;
@@ -31,7 +33,7 @@ export interface ProductPatch {
 
 const duplicateSku = duplicateAs({ variants_sku: 'a variant with this sku already exists' });
 
-export async function createProduct(pool: Pool, scope: TenantScope, input: NewProduct): Promise<ProductRow> {
+export async function createProduct({ pool }: ServiceContext, scope: TenantScope, input: NewProduct): Promise<ProductRow> {
   return withTenant(pool, scope, async (tx) => {
     const product = await insertProduct(tx, scope, newId('product'), {
       name: input.name, description: input.description ?? null, active: input.active ?? true, metadata: input.metadata ?? {},
@@ -44,23 +46,19 @@ export async function createProduct(pool: Pool, scope: TenantScope, input: NewPr
 }
 
 /** Newest first; returns up to limit + 1 rows (the extra one only says there is more). */
-export async function listProducts(pool: Pool, scope: TenantScope, page: { limit: number; startingAfter?: string; activeOnly?: boolean }): Promise<ProductRow[]> {
+export async function listProducts({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string; activeOnly?: boolean }): Promise<ProductRow[]> {
   return withTenant(pool, scope, (tx) => listProductRows(tx, { ...page, limit: page.limit + 1 }));
 }
 
 /** A missing, deleted, other tenant's or other mode's product (or an inactive one with activeOnly) is not found. */
-export async function getProduct(pool: Pool, scope: TenantScope, id: string, options: { activeOnly?: boolean } = {}): Promise<ProductRow> {
-  const product = isId('product', id) ? await withTenant(pool, scope, (tx) => findProduct(tx, id, options)) : undefined;
-  if (!product) throw notFound('no such product');
-  return product;
+export async function getProduct({ pool }: ServiceContext, scope: TenantScope, id: string, options: { activeOnly?: boolean } = {}): Promise<ProductRow> {
+  return withTenant(pool, scope, (tx) => findOr404('product', id, (id) => findProduct(tx, id, options)));
 }
 
 /** A JSON merge patch; `variants` replaces the list (ids keep existing variants, the rest are deleted). */
-export async function updateProduct(pool: Pool, scope: TenantScope, id: string, patch: ProductPatch): Promise<ProductRow> {
-  if (!isId('product', id)) throw notFound('no such product');
+export async function updateProduct({ pool }: ServiceContext, scope: TenantScope, id: string, patch: ProductPatch): Promise<ProductRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findProduct(tx, id, { forUpdate: true });
-    if (!before) throw notFound('no such product');
+    const before = await findOr404('product', id, (id) => findProduct(tx, id, { forUpdate: true }));
     await updateProductRow(tx, id, {
       name: patched(patch.name, before.name),
       description: patched(patch.description, before.description),
@@ -96,11 +94,9 @@ async function replaceVariants(tx: Tx, scope: TenantScope, product: ProductRow, 
   if (added.length) await insertVariants(tx, scope, product.id, added);
 }
 
-export async function deleteProduct(pool: Pool, scope: TenantScope, id: string): Promise<void> {
-  if (!isId('product', id)) throw notFound('no such product');
+export async function deleteProduct({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const product = await findProduct(tx, id, { forUpdate: true });
-    if (!product) throw notFound('no such product');
+    const product = await findOr404('product', id, (id) => findProduct(tx, id, { forUpdate: true }));
     await deleteVariantsExcept(tx, id, []);
     await softDeleteProduct(tx, id);
     await recordEvent(tx, scope, 'product.deleted', presentProduct(product));

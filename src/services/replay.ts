@@ -1,35 +1,33 @@
 // Deliveries made to one endpoint on request, beside the dispatcher's fan-out: a test event, and
 // replays of the endpoint's events from a time window. Both create their deliveries and the
 // first attempts' jobs in the request's transaction, so they commit (or not) with it.
-import type { PgBoss } from 'pg-boss';
-import { enqueueAttempts } from '../delivery/queues.ts';
+import type { ServiceContext } from '../context.ts';
 import { findDelivery, insertDeliveries, type DeliveryRow, type NewDelivery } from '../db/deliveries.ts';
 import { findEndpoint, type EndpointRow } from '../db/endpoints.ts';
 import { eventsMatching } from '../db/events.ts';
-import type { Pool, Tx } from '../db/pool.ts';
-import { withTenant, type TenantScope } from '../db/tenant.ts';
-import { conflict, notFound, serviceUnavailable, unprocessable } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
+import type { Tx } from '../db/pool.ts';
+import { withTenant } from '../db/tenant.ts';
+import { conflict, unprocessable } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Queue } from '../queue/index.ts';
+import type { TenantScope } from '../scope.ts';
 import { recordEvent } from './events.ts';
+import { findOr404 } from './resources.ts';
 
 /** Events one replay may re-deliver; a wider window is split by the caller (a dry run tells). */
 export const MAX_REPLAY_EVENTS = 10_000;
 
-type Services = { pool: Pool; boss?: PgBoss };
-
-/** The endpoint, locked, if it exists and is enabled; the job queue must be at hand. */
-async function enabledEndpoint(tx: Tx, boss: PgBoss | undefined, id: string): Promise<EndpointRow> {
-  const endpoint = isId('endpoint', id) ? await findEndpoint(tx, id, true) : undefined;
-  if (!endpoint) throw notFound('No such webhook endpoint');
+/** The endpoint, locked, if it exists and is enabled. */
+async function enabledEndpoint(tx: Tx, id: string): Promise<EndpointRow> {
+  const endpoint = await findOr404('endpoint', id, (id) => findEndpoint(tx, id, true));
   if (!endpoint.enabled) throw conflict('the endpoint is disabled; enable it first');
-  if (!boss) throw serviceUnavailable('the job queue is not available in this process');
   return endpoint;
 }
 
-async function deliverTo(tx: Tx, boss: PgBoss, scope: TenantScope, endpointId: string, events: Array<{ id: string; type: string }>): Promise<string[]> {
+async function deliverTo(tx: Tx, queue: Queue, scope: TenantScope, endpointId: string, events: Array<{ id: string; type: string }>): Promise<string[]> {
   const deliveries: NewDelivery[] = events.map((e) => ({ id: newId('delivery'), endpointId, eventId: e.id, eventType: e.type }));
   await insertDeliveries(tx, scope, deliveries);
-  await enqueueAttempts(boss, tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId })));
+  await queue.enqueueAttempts(tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId })));
   return deliveries.map((d) => d.id);
 }
 
@@ -37,11 +35,11 @@ async function deliverTo(tx: Tx, boss: PgBoss, scope: TenantScope, endpointId: s
  * A `webhook.test` event, delivered to this endpoint alone (it matches no filter, so the
  * dispatcher sends it nowhere else). Returns its delivery.
  */
-export async function sendTestEvent({ pool, boss }: Services, scope: TenantScope, endpointId: string): Promise<DeliveryRow> {
+export async function sendTestEvent({ pool, queue }: ServiceContext, scope: TenantScope, endpointId: string): Promise<DeliveryRow> {
   return withTenant(pool, scope, async (tx) => {
-    const endpoint = await enabledEndpoint(tx, boss, endpointId);
+    const endpoint = await enabledEndpoint(tx, endpointId);
     const event = await recordEvent(tx, scope, 'webhook.test', { endpoint_id: endpoint.id, message: 'A test event sent from Herald' });
-    const [deliveryId] = await deliverTo(tx, boss!, scope, endpoint.id, [event]);
+    const [deliveryId] = await deliverTo(tx, queue, scope, endpoint.id, [event]);
     return (await findDelivery(tx, deliveryId))!;
   });
 }
@@ -57,10 +55,9 @@ export interface ReplayWindow {
  * Re-delivers, once each and with their original webhook-id, the events of [since, until) that
  * the endpoint's filters accept, oldest first, as new deliveries. `dryRun` only counts them.
  */
-export async function replayEvents(
-  { pool, boss }: Services, scope: TenantScope, endpointId: string, window: ReplayWindow, retentionMs: number,
-): Promise<number> {
-  const now = Date.now();
+export async function replayEvents({ pool, queue, clock, config }: ServiceContext, scope: TenantScope, endpointId: string, window: ReplayWindow): Promise<number> {
+  const retentionMs = config.eventRetentionMs;
+  const now = clock.now().getTime();
   const until = window.until ?? new Date(now);
   const oldest = new Date(now - retentionMs);
   if (window.since < oldest) {
@@ -70,12 +67,12 @@ export async function replayEvents(
   }
   if (until <= window.since) throw unprocessable('the window is empty', [{ pointer: '/until', detail: 'must be after since' }]);
   return withTenant(pool, scope, async (tx) => {
-    const endpoint = await enabledEndpoint(tx, boss, endpointId);
+    const endpoint = await enabledEndpoint(tx, endpointId);
     const events = await eventsMatching(tx, { since: window.since, until, filters: endpoint.event_types, limit: MAX_REPLAY_EVENTS + 1 });
     if (events.length > MAX_REPLAY_EVENTS) {
       throw unprocessable(`more than ${MAX_REPLAY_EVENTS} events match; replay a shorter window`, [{ pointer: '/until', detail: 'narrow the window' }]);
     }
-    if (!window.dryRun) await deliverTo(tx, boss!, scope, endpoint.id, events);
+    if (!window.dryRun) await deliverTo(tx, queue, scope, endpoint.id, events);
     return events.length;
   });
 }

@@ -1,5 +1,23 @@
-// Rules shared by the commerce resources: metadata merge patches and duplicate unique values.
-import { conflict, unprocessable } from '../errors.ts';
+// Rules shared by the resources: finding one by id (or a 404), metadata merge patches, and
+// duplicate unique values.
+import { conflict, notFound, unprocessable } from '../errors.ts';
+import { isId, type IdKind } from '../ids.ts';
+
+const NOUNS: Record<IdKind, string> = {
+  product: 'product', variant: 'variant', customer: 'customer', address: 'address', order: 'order', lineItem: 'line item',
+  coupon: 'coupon', endpoint: 'webhook endpoint', event: 'event', delivery: 'delivery', attempt: 'attempt', apiKey: 'API key',
+};
+
+/**
+ * The row `find` returns for this id, or a 404 `no such <kind>`. An id of the wrong shape is not
+ * looked up; a row of another tenant or mode is invisible to `find` (row-level security), so it
+ * answers exactly as one that never existed.
+ */
+export async function findOr404<T>(kind: IdKind, id: string, find: (id: string) => Promise<T | undefined>): Promise<T> {
+  const row = isId(kind, id) ? await find(id) : undefined;
+  if (row === undefined) throw notFound(`no such ${NOUNS[kind]}`);
+  return row;
+}
 
 export type Metadata = Record<string, string>;
 export type MetadataPatch = Record<string, string | null> | null;

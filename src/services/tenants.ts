@@ -1,6 +1,6 @@
 // Operator actions on the global tables: tenants, organizations, users, memberships, and keys
 // for any of a tenant's organizations.
-import type { Pool } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
 import {
   findTenant, findUser, insertOrganization, insertTenant, insertUser, organizationExists, updateTenantStatus, upsertMembership,
 } from '../db/tenants.ts';
@@ -8,7 +8,7 @@ import { transaction } from '../db/tenant.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
 import { isUuid, newUuid } from '../ids.ts';
 import { createKey, type NewKey } from './apiKeys.ts';
-import type { Role } from './credentials.ts';
+import type { Role } from '../scope.ts';
 import { hashPassword } from './passwords.ts';
 
 export function slugify(name: string): string {
@@ -18,7 +18,7 @@ export function slugify(name: string): string {
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
-export async function createTenant(pool: Pool, input: { name: string; slug?: string }) {
+export async function createTenant({ pool }: ServiceContext, input: { name: string; slug?: string }) {
   const slug = input.slug ?? slugify(input.name);
   try {
     return await transaction(pool, (tx) => insertTenant(tx, { id: newUuid(), name: input.name, slug }));
@@ -28,24 +28,24 @@ export async function createTenant(pool: Pool, input: { name: string; slug?: str
   }
 }
 
-export async function getTenant(pool: Pool, id: string) {
+export async function getTenant({ pool }: ServiceContext, id: string) {
   const tenant = isUuid(id) ? await findTenant(pool, id) : undefined;
   if (!tenant) throw notFound('no such tenant');
   return tenant;
 }
 
-export async function setTenantStatus(pool: Pool, id: string, status: 'active' | 'suspended') {
+export async function setTenantStatus({ pool }: ServiceContext, id: string, status: 'active' | 'suspended') {
   const tenant = isUuid(id) ? await transaction(pool, (tx) => updateTenantStatus(tx, id, status)) : undefined;
   if (!tenant) throw notFound('no such tenant');
   return tenant;
 }
 
-export async function createOrganization(pool: Pool, tenantId: string, name: string) {
-  await getTenant(pool, tenantId);
-  return transaction(pool, (tx) => insertOrganization(tx, { tenantId, id: newUuid(), name }));
+export async function createOrganization(services: ServiceContext, tenantId: string, name: string) {
+  await getTenant(services, tenantId);
+  return transaction(services.pool, (tx) => insertOrganization(tx, { tenantId, id: newUuid(), name }));
 }
 
-export async function createUser(pool: Pool, input: { email: string; password: string }) {
+export async function createUser({ pool }: ServiceContext, input: { email: string; password: string }) {
   const passwordHash = await hashPassword(input.password);
   try {
     return await transaction(pool, (tx) => insertUser(tx, { id: newUuid(), email: input.email, passwordHash }));
@@ -55,8 +55,9 @@ export async function createUser(pool: Pool, input: { email: string; password: s
   }
 }
 
-export async function addMembership(pool: Pool, tenantId: string, input: { user_id: string; org_id: string; role: Role }) {
-  await getTenant(pool, tenantId);
+export async function addMembership(services: ServiceContext, tenantId: string, input: { user_id: string; org_id: string; role: Role }) {
+  const { pool } = services;
+  await getTenant(services, tenantId);
   if (!(await findUser(pool, input.user_id))) throw unprocessable('no such user', [{ pointer: '/user_id', detail: 'no such user' }]);
   if (!(await organizationExists(pool, tenantId, input.org_id))) {
     throw unprocessable('no such organization in this tenant', [{ pointer: '/org_id', detail: 'no such organization in this tenant' }]);
@@ -64,10 +65,10 @@ export async function addMembership(pool: Pool, tenantId: string, input: { user_
   return transaction(pool, (tx) => upsertMembership(tx, { tenantId, orgId: input.org_id, userId: input.user_id, role: input.role }));
 }
 
-export async function createTenantKey(pool: Pool, tenantId: string, input: NewKey & { org_id: string }) {
-  await getTenant(pool, tenantId);
-  if (!(await organizationExists(pool, tenantId, input.org_id))) {
+export async function createTenantKey(services: ServiceContext, tenantId: string, input: NewKey & { org_id: string }) {
+  await getTenant(services, tenantId);
+  if (!(await organizationExists(services.pool, tenantId, input.org_id))) {
     throw unprocessable('no such organization in this tenant', [{ pointer: '/org_id', detail: 'no such organization in this tenant' }]);
   }
-  return createKey(pool, { tenantId, orgId: input.org_id }, input);
+  return createKey(services, { tenantId, orgId: input.org_id }, input);
 }

@@ -1,9 +1,10 @@
 // POST /v1/auth/token: JWT access tokens from a secret key or from a user's login.
-import type { Pool } from '../db/pool.ts';
+import type { ServiceContext } from '../context.ts';
 import { findMembership, findUserByEmail, tenantStatus } from '../db/tenants.ts';
-import type { Mode } from '../db/tenant.ts';
+import type { Mode } from '../scope.ts';
 import { forbidden, unauthorized } from '../errors.ts';
-import { mintToken, type Auth, type Role } from './credentials.ts';
+import type { Role } from '../scope.ts';
+import { mintToken, type Auth } from './credentials.ts';
 import { DUMMY_HASH, verifyPassword } from './passwords.ts';
 
 export function tokenForKey(auth: Auth, jwtSecret: string) {
@@ -20,7 +21,8 @@ export interface Login {
   mode: Mode;
 }
 
-export async function tokenForLogin(pool: Pool, login: Login, jwtSecret: string) {
+export async function tokenForLogin({ pool, config }: ServiceContext, login: Login) {
+  const jwtSecret = config.jwtSecret;
   const user = await findUserByEmail(pool, login.email);
   const ok = await verifyPassword(login.password, user?.password_hash ?? DUMMY_HASH);
   if (!user || !ok) throw unauthorized('invalid email or password');

@@ -1,9 +1,11 @@
 // A real Herald API on a loopback port over a fresh database, and a small client for it.
 import type { Server } from 'node:http';
+import { ManualClock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import type { ServiceContext } from '../../src/context.ts';
 import { createApp } from '../../src/http/app.ts';
-import type { Deps } from '../../src/http/route.ts';
 import { createLogger } from '../../src/logger.ts';
+import { Queue } from '../../src/queue/index.ts';
 import { closeServer, listen } from '../../src/runtime.ts';
 import { testDatabase, type TestDatabase } from './db.ts';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +32,9 @@ export interface Response<T = any> {
 export interface TestApi {
   url: string;
   db: TestDatabase;
-  deps: Deps;
+  services: ServiceContext;
+  /** The clock the API's services read (and a delivery stack's worker shares): tests move it forward. */
+  clock: ManualClock;
   request<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<Response<T>>;
   admin<T = any>(method: string, path: string, body?: unknown): Promise<Response<T>>;
   close(): Promise<void>;
@@ -39,8 +43,12 @@ export interface TestApi {
 export async function startApi(configOverrides: Record<string, string> = {}): Promise<TestApi> {
   const db = await testDatabase();
   const config = testConfig({ DATABASE_URL: db.url, ...configOverrides });
-  const deps: Deps = { config, pool: db.app, logger: createLogger(config.logLevel) };
-  const server: Server = await listen(createApp(deps), 0, '127.0.0.1');
+  const logger = createLogger(config.logLevel);
+  const clock = new ManualClock();
+  const queue = new Queue({ databaseUrl: db.url, role: 'producer', pool: db.app, clock, logger });
+  await queue.start();
+  const services: ServiceContext = { config, pool: db.app, queue, clock, logger };
+  const server: Server = await listen(createApp(services), 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const request: TestApi['request'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
@@ -61,10 +69,11 @@ export async function startApi(configOverrides: Record<string, string> = {}): Pr
     return { status: res.status, headers: res.headers, body: parsed as any };
   };
   return {
-    url, db, deps, request,
+    url, db, services, clock, request,
     admin: (method, path, body) => request(method, path, { token: ADMIN_TOKEN, body }),
     close: async () => {
       await closeServer(server, 1000);
+      await queue.stop({ graceful: false, timeoutMs: 1_000 });
       await db.close();
     },
   };

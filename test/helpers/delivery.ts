@@ -2,9 +2,9 @@
 // retries), the dispatcher and the deliver worker, each with its own configuration so tests can
 // register under one address policy and deliver under another.
 import type { TestFn } from 'ava';
-import type { PgBoss } from 'pg-boss';
 import type { Config } from '../../src/config.ts';
-import { createBoss } from '../../src/delivery/queues.ts';
+import type { ServiceContext } from '../../src/context.ts';
+import { Queue } from '../../src/queue/index.ts';
 import { startDeliverer, type Deliverer } from '../../workers/deliver.ts';
 import { startDispatcher, type Dispatcher } from '../../workers/dispatch.ts';
 import { startApi, testConfig, type TestApi } from './api.ts';
@@ -15,7 +15,8 @@ export const FAST_RETRIES = '50ms,100ms,200ms';
 
 export interface DeliveryStack {
   api: TestApi;
-  boss: PgBoss;
+  /** The worker's services: its own configuration and queue; the API's pool and clock. */
+  worker: ServiceContext;
   workerConfig: Config;
   close(): Promise<void>;
 }
@@ -28,22 +29,22 @@ export async function startDeliveryStack(options: {
   concurrency?: number;
 } = {}): Promise<DeliveryStack> {
   const api = await startApi({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.api });
-  const boss = createBoss(api.db.url, 'worker', api.deps.logger);
-  await boss.start();
-  api.deps.boss = boss;
+  const { logger, clock } = api.services;
+  const queue = new Queue({ databaseUrl: api.db.url, role: 'worker', pool: api.db.app, clock, logger });
+  await queue.start();
   const workerConfig: Config = {
     ...testConfig({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.worker }),
-    encryptionKey: api.deps.config.encryptionKey,
+    encryptionKey: api.services.config.encryptionKey,
   };
-  const deps = { config: workerConfig, pool: api.db.app, boss, logger: api.deps.logger };
-  const deliverer: Deliverer = await startDeliverer(deps, { timeoutMs: options.timeoutMs ?? 10_000, concurrency: options.concurrency ?? 4 });
-  const dispatcher: Dispatcher = startDispatcher(deps);
+  const worker: ServiceContext = { config: workerConfig, pool: api.db.app, queue, clock, logger };
+  const deliverer: Deliverer = await startDeliverer(worker, { timeoutMs: options.timeoutMs ?? 10_000, concurrency: options.concurrency ?? 4 });
+  const dispatcher: Dispatcher = startDispatcher(worker);
   return {
-    api, boss, workerConfig,
+    api, worker, workerConfig,
     async close() {
       await dispatcher.stop();
       await deliverer.stop(1_000);
-      await boss.stop({ graceful: false, timeout: 1_000 });
+      await queue.stop({ graceful: false, timeoutMs: 1_000 });
       await api.close();
     },
   };

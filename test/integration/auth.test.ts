@@ -9,7 +9,7 @@ let api: TestApi;
 test.before(async () => { api = await startApi(); });
 test.after.always(async () => { await api?.close(); });
 
-const secret = () => api.deps.config.jwtSecret;
+const secret = () => api.services.config.jwtSecret;
 const now = () => Math.floor(Date.now() / 1000);
 
 function sign(claims: Record<string, unknown>, options: jwt.SignOptions = {}, key = secret()) {

@@ -22,9 +22,9 @@ const worker = () => herald(['worker'], {
   NODE_ENV: 'test',
   PORT: '0',
   HERALD_WORKER_PORT: '0',
-  HERALD_ADMIN_TOKEN: api.deps.config.adminToken,
-  HERALD_JWT_SECRET: api.deps.config.jwtSecret,
-  HERALD_ENCRYPTION_KEY: api.deps.config.encryptionKey.toString('base64'),
+  HERALD_ADMIN_TOKEN: api.services.config.adminToken,
+  HERALD_JWT_SECRET: api.services.config.jwtSecret,
+  HERALD_ENCRYPTION_KEY: api.services.config.encryptionKey.toString('base64'),
   HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK,
 });
 

@@ -2,31 +2,27 @@
 // fails leaves nothing behind, and a batch held open does not stop another process from
 // dispatching other tenants' events.
 import test from 'ava';
-import type { PgBoss } from 'pg-boss';
-import { createBoss } from '../../src/delivery/queues.ts';
+import type { Queue } from '../../src/queue/index.ts';
 import { dispatchBatch } from '../../workers/dispatch.ts';
 import { startApi, type TestApi } from '../helpers/api.ts';
 import { emit, LOOPBACK } from '../helpers/delivery.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
 
 let api: TestApi;
-let boss: PgBoss;
 test.before(async () => {
   api = await startApi({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK });
-  boss = createBoss(api.db.url, 'producer', api.deps.logger);
-  await boss.start();
 });
 test.after.always(async () => {
-  await boss?.stop({ graceful: false, timeout: 1_000 });
   await api?.close();
 });
 
-/** A boss whose job inserts run `before` first (to fail or hold a batch), then really insert. */
-function bossThat(before: () => Promise<void>): PgBoss {
-  return new Proxy(boss, {
-    get: (target, name) => (name === 'insert' ? async (...args: any[]) => {
+/** A queue whose enqueues run `before` first (to fail or hold a batch), then really enqueue. */
+function queueThat(before: () => Promise<void>): Queue {
+  const queue = api.services.queue;
+  return new Proxy(queue, {
+    get: (target, name) => (name === 'enqueueAttempts' ? async (...args: Parameters<Queue['enqueueAttempts']>) => {
       await before();
-      return (target.insert as any)(...args);
+      return target.enqueueAttempts(...args);
     } : Reflect.get(target, name, target)),
   });
 }
@@ -53,22 +49,22 @@ async function state(tenantId: string) {
   };
 }
 
-const deps = (b: PgBoss) => ({ pool: api.db.app, boss: b, logger: api.deps.logger });
+const services = (queue: Queue = api.services.queue) => ({ ...api.services, queue });
 
 test.serial('a batch that fails after writing leaves its events in the outbox and nothing else; the next batch delivers each once', async (t) => {
   const { tenant } = await tenantWithEvents(3);
-  const failing = bossThat(async () => {
+  const failing = queueThat(async () => {
     throw new Error('the database went away');
   });
-  await t.throwsAsync(dispatchBatch(deps(failing)), { message: 'the database went away' });
+  await t.throwsAsync(dispatchBatch(services(failing)), { message: 'the database went away' });
   t.deepEqual(await state(tenant.id), { outbox: 3, deliveries: 0, jobs: 0 }, 'rolled back whole');
 
-  t.deepEqual(await dispatchBatch(deps(boss)), { events: 3, deliveries: 6 });
+  t.deepEqual(await dispatchBatch(services()), { events: 3, deliveries: 6 });
   t.deepEqual(await state(tenant.id), { outbox: 0, deliveries: 6, jobs: 6 });
   const perPair = await api.db.owner.query(
     'select count(*)::int as n from deliveries where tenant_id = $1 group by event_id, endpoint_id having count(*) > 1', [tenant.id]);
   t.is(perPair.rowCount, 0, 'one delivery per event and endpoint');
-  t.deepEqual(await dispatchBatch(deps(boss)), { events: 0, deliveries: 0 }, 'the outbox is empty');
+  t.deepEqual(await dispatchBatch(services()), { events: 0, deliveries: 0 }, 'the outbox is empty');
 });
 
 test.serial('a batch held open by one dispatcher does not stop another from dispatching the other tenants', async (t) => {
@@ -77,16 +73,16 @@ test.serial('a batch held open by one dispatcher does not stop another from disp
   let release!: () => void;
   let holding!: () => void;
   const held = new Promise<void>((resolve) => (holding = resolve));
-  const holdingBoss = bossThat(async () => {
+  const stalling = queueThat(async () => {
     holding();
     await new Promise<void>((resolve) => (release = resolve));
   });
   // The oldest outbox rows are the slow tenant's: the first dispatcher takes them and stalls.
-  const first = dispatchBatch(deps(holdingBoss));
+  const first = dispatchBatch(services(stalling));
   await held;
-  t.deepEqual(await dispatchBatch(deps(boss)), { events: 2, deliveries: 4 }, 'the second dispatcher skips the locked rows');
+  t.deepEqual(await dispatchBatch(services()), { events: 2, deliveries: 4 }, 'the second dispatcher skips the locked rows');
   t.deepEqual(await state(other.tenant.id), { outbox: 0, deliveries: 4, jobs: 4 });
-  t.deepEqual(await dispatchBatch(deps(boss)), { events: 0, deliveries: 0 }, 'nothing else is free');
+  t.deepEqual(await dispatchBatch(services()), { events: 0, deliveries: 0 }, 'nothing else is free');
 
   release();
   t.deepEqual(await first, { events: 2, deliveries: 4 });

@@ -159,12 +159,11 @@ test('deliveries are invisible to other tenants and to the other mode', async (t
 });
 
 test('several dispatchers at once deliver every event exactly once', async (t) => {
-  const { api, boss } = stack();
+  const { api, worker } = stack();
   const { key } = await (await createTenant(api)).key();
   const r = await receiver();
   await registerEndpoint(api, key, { url: r.url, event_types: ['*'] });
-  const deps = { pool: api.db.app, boss, logger: api.deps.logger };
-  const extra = [startDispatcher(deps), startDispatcher(deps)];
+  const extra = [startDispatcher(worker), startDispatcher(worker)];
   const events = await Promise.all(Array.from({ length: 60 }, (_, i) => emit(api, key, 'bulk.item', { i })));
   try {
     await r.waitFor(60);

@@ -1,7 +1,7 @@
 // The address guard against real connections — only ever to loopback. Private, link-local,
 // CGNAT and metadata ranges are covered as pure decisions in test/unit/address.test.ts.
 import test from 'ava';
-import { parseCidr } from '../../src/delivery/address.ts';
+import { parseCidr } from '../../src/net/address.ts';
 import { createGuardedClient, guardedConnector, guardedLookup } from '../../src/delivery/client.ts';
 import { deliveriesOf, emit, LOOPBACK, registerEndpoint, startDeliveryStack, waitForDelivery, type DeliveryStack } from '../helpers/delivery.ts';
 import { tenantWithKey } from '../helpers/factories.ts';

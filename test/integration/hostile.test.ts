@@ -40,7 +40,7 @@ function concretePath(path: string, id: string): string {
 }
 
 function tokenFor(path: string): string | undefined {
-  return path.startsWith('/admin') ? api.deps.config.adminToken : path.startsWith('/v1') ? key : undefined;
+  return path.startsWith('/admin') ? api.services.config.adminToken : path.startsWith('/v1') ? key : undefined;
 }
 
 async function expectNo500(t: any, method: string, path: string, options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {

@@ -14,7 +14,7 @@ test.after.always(async () => { await api?.close(); });
 test('each request logs one line with its request id, route template, status and tenant id', async (t) => {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(chunk.toString())); done(); } });
-  const server = await listen(createApp({ ...api.deps, logger: pino({ level: 'info' }, sink) }), 0, '127.0.0.1');
+  const server = await listen(createApp({ ...api.services, logger: pino({ level: 'info' }, sink) }), 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {
     const { tenant, key, keyId } = await tenantWithKey(api);

@@ -24,8 +24,8 @@ test.after.always(async () => {
 async function start(role: 'api' | 'worker'): Promise<string> {
   const p = herald([role], {
     DATABASE_URL: api.db.url, NODE_ENV: 'test', PORT: '0', HERALD_WORKER_PORT: '0',
-    HERALD_ADMIN_TOKEN: api.deps.config.adminToken, HERALD_JWT_SECRET: api.deps.config.jwtSecret,
-    HERALD_ENCRYPTION_KEY: api.deps.config.encryptionKey.toString('base64'), HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK,
+    HERALD_ADMIN_TOKEN: api.services.config.adminToken, HERALD_JWT_SECRET: api.services.config.jwtSecret,
+    HERALD_ENCRYPTION_KEY: api.services.config.encryptionKey.toString('base64'), HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK,
   });
   processes.push(p);
   const listening = role === 'api' ? /API listening on http:\/\/localhost:(\d+)/ : /worker health and metrics on http:\/\/localhost:(\d+)/;

@@ -2,7 +2,7 @@ import test from 'ava';
 import { deliveriesOf, dispatched, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { createTenant } from '../helpers/factories.ts';
 import { freePort } from '../../src/db/embedded.ts';
-import { jobId } from '../../src/delivery/queues.ts';
+import { jobId } from '../../src/queue/index.ts';
 
 // HERALD_RETRY_SCHEDULE is 50ms,100ms,200ms here: four attempts in all. Requests time out after 300 ms.
 const { stack, newReceiver: receiver } = useDeliveryStack(test, { timeoutMs: 300 });
@@ -177,7 +177,8 @@ test('a delivery to an endpoint disabled meanwhile is cancelled when its attempt
   await stack().api.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { token: key, body: { enabled: false } });
   t.is((await stack().api.request('POST', `/v1/deliveries/${delivery.id}/retry`, { token: key })).status, 409);
   // The scheduled second attempt comes due now.
-  await stack().boss.update('deliver', undefined, { id: jobId(delivery.id, 2), startAfter: new Date() });
+  await stack().api.db.owner.query(`update pgboss.job set start_after = now() where name = 'deliver' and id = $1`, [jobId(delivery.id, 2)]);
+  stack().worker.queue.wake();
   const done = await waitForDelivery(stack().api, key, delivery.id, ended);
   t.like(done, { status: 'cancelled', status_reason: 'endpoint disabled', attempt_count: 1 });
   t.is(r.received.length, 1);

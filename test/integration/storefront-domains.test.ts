@@ -132,7 +132,7 @@ const run = promisify(execFile);
 test('the herald CLI adds and removes domains, printing JSON', async (t) => {
   const tenant = await createTenant(api);
   const name = uniqueDomain();
-  const { config } = api.deps;
+  const { config } = api.services;
   const env = {
     ...process.env, DATABASE_URL: api.db.url, HERALD_ADMIN_TOKEN: ADMIN_TOKEN, HERALD_JWT_SECRET: config.jwtSecret,
     HERALD_ENCRYPTION_KEY: config.encryptionKey.toString('base64'), LOG_LEVEL: 'silent',

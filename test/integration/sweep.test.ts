@@ -1,7 +1,7 @@
 // The sweeper puts back on the queue the attempts of deliveries whose job was lost, e.g. when the
 // database stayed down through all of pg-boss's retries of the job.
 import test from 'ava';
-import { jobId } from '../../src/delivery/queues.ts';
+import { jobId } from '../../src/queue/index.ts';
 import { reclaimStalled, sweepOverdue } from '../../workers/sweep.ts';
 import { deliveriesOf, emit, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
@@ -9,7 +9,7 @@ import { tenantWithKey } from '../helpers/factories.ts';
 
 const { stack, newReceiver } = useDeliveryStack(test);
 
-const sweeperDeps = () => ({ pool: stack().api.db.app, boss: stack().boss, logger: stack().api.deps.logger });
+const sweeperDeps = () => stack().worker;
 
 /** A delivery of a fresh tenant whose second attempt waits an hour (its receiver said Retry-After). */
 async function waitingDelivery() {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { checkAddress, checkUrl, parseCidr } from '../../src/delivery/address.ts';
+import { checkAddress, checkUrl, parseCidr } from '../../src/net/address.ts';
 
 const refused = (address: string, reason: RegExp, allow: string[] = []) => (t: any) => {
   const decision = checkAddress(address, allow.map((c) => parseCidr(c)!));

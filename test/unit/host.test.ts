@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { HttpError } from '../../src/errors.ts';
-import { clientAddressKey, normalizeDomain, parseHostValue, requestHost, shopHost } from '../../src/http/host.ts';
+import { clientAddressKey, normalizeDomain, parseHostValue, requestHost, shopHost } from '../../src/net/host.ts';
 
 test('a Host value is lowercased and loses its port and one trailing dot', (t) => {
   t.is(parseHostValue('Acme.Shops.LOCALHOST'), 'acme.shops.localhost');

@@ -1,15 +1,8 @@
-import { z } from 'zod';
 import { createKeyAs, listKeys, revokeKey } from '../../services/apiKeys.ts';
-import { ApiKey, ApiKeyWithSecret, presentApiKey } from '../presenters/apiKeys.ts';
-import { listOf, ListQuery, Mode, Role, toPage } from '../schemas/common.ts';
+import { ApiKey, ApiKeyWithSecret, presentApiKey } from '../../presenters/apiKeys.ts';
+import { listOf, ListQuery, toPage } from '../schemas/common.ts';
+import { NewApiKey } from '../schemas/tenants.ts';
 import { route } from '../route.ts';
-
-export const NewApiKey = z.strictObject({
-  name: z.string().max(200).optional(),
-  mode: Mode,
-  kind: z.enum(['secret', 'publishable']),
-  role: Role.optional().describe('For secret keys; at most the creator\'s role. Defaults to viewer.'),
-});
 
 const tag = 'api-keys';
 const access = { role: 'admin' } as const;
@@ -18,24 +11,24 @@ export const apiKeyRoutes = [
   route({
     method: 'get', path: '/v1/api-keys', summary: 'List API keys', tag, access, query: ListQuery,
     response: { status: 200, schema: listOf(ApiKey) },
-    handle: async ({ query, auth, deps }) => {
-      const rows = await listKeys(deps.pool, auth, { limit: query.limit, startingAfter: query.starting_after });
+    handle: async ({ query, auth, services }) => {
+      const rows = await listKeys(services, auth, { limit: query.limit, startingAfter: query.starting_after });
       return { status: 200, body: toPage(rows, query.limit, presentApiKey) };
     },
   }),
   route({
     method: 'post', path: '/v1/api-keys', summary: 'Create an API key (shown once)', tag, access, body: NewApiKey,
     response: { status: 201, schema: ApiKeyWithSecret }, showsSecret: true,
-    handle: async ({ body, auth, deps }) => {
-      const { row, key } = await createKeyAs(deps.pool, auth, body);
+    handle: async ({ body, auth, services }) => {
+      const { row, key } = await createKeyAs(services, auth, body);
       return { status: 201, body: { ...presentApiKey(row), key } };
     },
   }),
   route({
     method: 'delete', path: '/v1/api-keys/:id', summary: 'Revoke an API key', tag, access,
     response: { status: 204 },
-    handle: async ({ params, auth, deps }) => {
-      await revokeKey(deps.pool, auth, params.id);
+    handle: async ({ params, auth, services }) => {
+      await revokeKey(services, auth, params.id);
       return { status: 204 };
     },
   }),

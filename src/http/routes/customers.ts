@@ -1,5 +1,5 @@
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from '../../services/customers.ts';
-import { Customer, presentCustomer } from '../presenters/customers.ts';
+import { Customer, presentCustomer } from '../../presenters/customers.ts';
 import { listOf, ListQuery, toPage } from '../schemas/common.ts';
 import { CustomerPatch, NewCustomer } from '../schemas/customers.ts';
 import { route } from '../route.ts';
@@ -12,31 +12,31 @@ export const customerRoutes = [
   route({
     method: 'get', path: '/v1/customers', summary: 'List customers', tag, access: read, query: ListQuery,
     response: { status: 200, schema: listOf(Customer) },
-    handle: async ({ query, auth, deps }) => {
-      const rows = await listCustomers(deps.pool, auth, { limit: query.limit, startingAfter: query.starting_after });
+    handle: async ({ query, auth, services }) => {
+      const rows = await listCustomers(services, auth, { limit: query.limit, startingAfter: query.starting_after });
       return { status: 200, body: toPage(rows, query.limit, presentCustomer) };
     },
   }),
   route({
     method: 'post', path: '/v1/customers', summary: 'Create a customer', tag, access: write, body: NewCustomer,
     response: { status: 201, schema: Customer }, errors: [409],
-    handle: async ({ body, auth, deps }) => ({ status: 201, body: presentCustomer(await createCustomer(deps.pool, auth, body)) }),
+    handle: async ({ body, auth, services }) => ({ status: 201, body: presentCustomer(await createCustomer(services, auth, body)) }),
   }),
   route({
     method: 'get', path: '/v1/customers/:id', summary: 'Retrieve a customer', tag, access: read,
     response: { status: 200, schema: Customer },
-    handle: async ({ params, auth, deps }) => ({ status: 200, body: presentCustomer(await getCustomer(deps.pool, auth, params.id)) }),
+    handle: async ({ params, auth, services }) => ({ status: 200, body: presentCustomer(await getCustomer(services, auth, params.id)) }),
   }),
   route({
     method: 'patch', path: '/v1/customers/:id', summary: 'Update a customer (JSON merge patch)', tag, access: write, body: CustomerPatch,
     response: { status: 200, schema: Customer }, errors: [409],
-    handle: async ({ params, body, auth, deps }) => ({ status: 200, body: presentCustomer(await updateCustomer(deps.pool, auth, params.id, body)) }),
+    handle: async ({ params, body, auth, services }) => ({ status: 200, body: presentCustomer(await updateCustomer(services, auth, params.id, body)) }),
   }),
   route({
     method: 'delete', path: '/v1/customers/:id', summary: 'Delete a customer (orders keep their customer_id)', tag, access: write,
     response: { status: 204 },
-    handle: async ({ params, auth, deps }) => {
-      await deleteCustomer(deps.pool, auth, params.id);
+    handle: async ({ params, auth, services }) => {
+      await deleteCustomer(services, auth, params.id);
       return { status: 204 };
     },
   }),

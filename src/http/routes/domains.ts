@@ -1,24 +1,11 @@
 // Operator routes for custom storefront domains (DESIGN §4 operator row). DELETE takes the domain
 // in the body as DESIGN lists it, or in the path for clients that cannot send a DELETE body:
 // DELETE /admin/v1/tenants/:id/domains/shop.example.com.
-import { z } from 'zod';
-import type { DomainRow } from '../../db/domains.ts';
+import { Domain, presentDomain } from '../../presenters/tenants.ts';
 import { addDomain, removeDomain } from '../../services/domains.ts';
-import { normalizeDomain } from '../host.ts';
-import { parseWith, route } from '../route.ts';
-
-/** A host name of two or more labels (not an IP, no port, no wildcard); case and one trailing dot
- * are ignored, internationalised names are kept in their ASCII (xn--) form. */
-export const DomainName = z.string().max(300)
-  .refine((name) => normalizeDomain(name) !== undefined, 'expected a host name such as shop.example.com (no scheme, port, path, wildcard or IP address)')
-  .transform((name) => normalizeDomain(name)!);
-
-export const NewDomain = z.strictObject({ domain: DomainName });
-
-export const Domain = z.object({ object: z.literal('domain'), domain: z.string(), tenant_id: z.string(), created_at: z.string() });
-
-export const presentDomain = (d: DomainRow): z.infer<typeof Domain> =>
-  ({ object: 'domain', domain: d.domain, tenant_id: d.tenant_id, created_at: d.created_at.toISOString() });
+import { DomainName, NewDomain } from '../schemas/tenants.ts';
+import { parseWith } from '../schemas/validate.ts';
+import { route } from '../route.ts';
 
 const tag = 'operator';
 
@@ -26,22 +13,22 @@ export const domainRoutes = [
   route({
     method: 'post', path: '/admin/v1/tenants/:id/domains', summary: 'Register a custom storefront domain', tag, access: 'admin', body: NewDomain,
     response: { status: 201, schema: Domain }, errors: [409, 422],
-    handle: async ({ params, body, deps }) =>
-      ({ status: 201, body: presentDomain(await addDomain(deps.pool, params.id, body.domain, deps.config.storefrontDomain)) }),
+    handle: async ({ params, body, services }) =>
+      ({ status: 201, body: presentDomain(await addDomain(services, params.id, body.domain)) }),
   }),
   route({
     method: 'delete', path: '/admin/v1/tenants/:id/domains', summary: 'Remove a custom storefront domain named in the body', tag, access: 'admin', body: NewDomain,
     response: { status: 204 },
-    handle: async ({ params, body, deps }) => {
-      await removeDomain(deps.pool, params.id, body.domain);
+    handle: async ({ params, body, services }) => {
+      await removeDomain(services, params.id, body.domain);
       return { status: 204 };
     },
   }),
   route({
     method: 'delete', path: '/admin/v1/tenants/:id/domains/:domain', summary: 'Remove a custom storefront domain named in the path', tag, access: 'admin',
     response: { status: 204 }, errors: [400],
-    handle: async ({ params, deps }) => {
-      await removeDomain(deps.pool, params.id, parseWith(DomainName, params.domain, '/domain'));
+    handle: async ({ params, services }) => {
+      await removeDomain(services, params.id, parseWith(DomainName, params.domain, '/domain'));
       return { status: 204 };
     },
   }),

@@ -27,14 +27,14 @@ export const healthRoutes = [
   route({
     method: 'get', path: '/readyz', summary: 'The database is reachable and migrations are current', tag, access: 'public',
     response: { status: 200, schema: Health }, errors: [503],
-    handle: async ({ deps }) => {
-      await readiness(deps.pool);
+    handle: async ({ services }) => {
+      await readiness(services.pool);
       return { status: 200, body: { status: 'ok' } };
     },
   }),
   route({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag, access: 'public',
     response: { status: 200, description: 'Prometheus text exposition format' },
-    handle: async ({ deps }) => ({ status: 200, body: await renderMetrics(deps.pool), headers: { 'content-type': registry.contentType } }),
+    handle: async ({ services }) => ({ status: 200, body: await renderMetrics(services), headers: { 'content-type': registry.contentType } }),
   }),
 ];

@@ -3,27 +3,28 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { shopProduct, shopProducts, shopScope, type ShopScope } from '../../services/storefront.ts';
-import { presentProduct, Product } from '../presenters/products.ts';
-import { clientAddressKey, requestHost, shopHost } from '../host.ts';
+import { presentProduct, Product } from '../../presenters/products.ts';
+import { clientAddressKey, requestHost, shopHost } from '../../net/host.ts';
 import { RateLimiter } from '../rateLimit.ts';
 import { listOf, ListQuery, toPage } from '../schemas/common.ts';
-import { route, type Deps, type Outcome } from '../route.ts';
+import type { ServiceContext } from '../../context.ts';
+import { route, type Reply } from '../route.ts';
 
 // Generous for browsing (a page may fetch a list and several products), tight for scrapers.
 // Counted before the host lookup, so a flood of unknown hosts costs no database work. Behind a
 // trusted proxy ctx.ip is the address that proxy appended to X-Forwarded-For (src/http/app.ts).
 const byAddress = new RateLimiter(300, 60_000);
 
-async function shopFor(ctx: Context, deps: Deps): Promise<ShopScope> {
+async function shopFor(ctx: Context, services: ServiceContext): Promise<ShopScope> {
   byAddress.hit(clientAddressKey(ctx.ip));
   const host = requestHost({ rawHeaders: ctx.req.rawHeaders, trustProxy: ctx.app.proxy, target: ctx.req.url ?? '' });
-  const scope = await shopScope(deps.pool, shopHost(host, deps.config.storefrontDomain));
+  const scope = await shopScope(services, shopHost(host, services.config.storefrontDomain));
   ctx.state.tenantId = scope.tenantId;
   return scope;
 }
 
 /** 200 with a strong ETag of the body, or 304 when the client already holds that body. */
-function cacheable(ctx: Context, body: unknown): Outcome {
+function cacheable(ctx: Context, body: unknown): Reply {
   const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url')}"`;
   const headers = { etag, 'cache-control': 'public, max-age=60' };
   return matchesIfNoneMatch(ctx.get('if-none-match'), etag) ? { status: 304, headers } : { status: 200, body, headers };
@@ -42,18 +43,18 @@ export const storefrontRoutes = [
   route({
     method: 'get', path: '/storefront/v1/products', summary: 'List the shop\'s active products (shop from the Host header)', tag, access: 'public', cors: true,
     query: ListQuery, response: { status: 200, schema: listOf(Product), description: cached }, errors: [404, 429],
-    handle: async ({ query, ctx, deps }) => {
-      const scope = await shopFor(ctx, deps);
-      const rows = await shopProducts(deps.pool, scope, { limit: query.limit, startingAfter: query.starting_after });
-      return cacheable(ctx, toPage(rows, query.limit, presentProduct));
+    handle: async ({ query, http, services }) => {
+      const scope = await shopFor(http, services);
+      const rows = await shopProducts(services, scope, { limit: query.limit, startingAfter: query.starting_after });
+      return cacheable(http, toPage(rows, query.limit, presentProduct));
     },
   }),
   route({
     method: 'get', path: '/storefront/v1/products/:id', summary: 'Retrieve one of the shop\'s active products', tag, access: 'public', cors: true,
     response: { status: 200, schema: Product, description: cached }, errors: [400, 429],
-    handle: async ({ params, ctx, deps }) => {
-      const scope = await shopFor(ctx, deps);
-      return cacheable(ctx, presentProduct(await shopProduct(deps.pool, scope, params.id)));
+    handle: async ({ params, http, services }) => {
+      const scope = await shopFor(http, services);
+      return cacheable(http, presentProduct(await shopProduct(services, scope, params.id)));
     },
   }),
 ];

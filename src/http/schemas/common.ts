@@ -1,8 +1,9 @@
 // Schemas shared by every resource: list paging, ids, modes, roles.
 import { z } from 'zod';
+import { MODES, ROLES } from '../../scope.ts';
 
-export const Mode = z.enum(['live', 'test']);
-export const Role = z.enum(['viewer', 'developer', 'admin', 'owner']);
+export const Mode = z.enum(MODES);
+export const Role = z.enum(ROLES);
 export const Uuid = z.uuid();
 export const Timestamp = z.iso.datetime({ offset: true });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProductRow, VariantRow } from '../../db/products.ts';
+import type { ProductRow, VariantRow } from '../db/products.ts';
 import { Metadata } from './fields.ts';
 
 export const Variant = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CouponRow } from '../../db/coupons.ts';
+import type { CouponRow } from '../db/coupons.ts';
 import { iso, Metadata } from './fields.ts';
 
 export const Coupon = z.object({

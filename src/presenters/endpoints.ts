@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { AttemptStats } from '../../db/attempts.ts';
-import type { EndpointRow } from '../../db/endpoints.ts';
-import type { EndpointStats } from '../../services/endpoints.ts';
+import { MODES } from '../scope.ts';
+import type { AttemptStats, EndpointStats } from '../db/attempts.ts';
+import type { EndpointRow } from '../db/endpoints.ts';
 
 export const WebhookEndpoint = z.object({
   id: z.string(),
   object: z.literal('webhook_endpoint'),
-  mode: z.enum(['live', 'test']),
+  mode: z.enum(MODES),
   url: z.string(),
   event_types: z.array(z.string()),
   description: z.string().nullable(),
@@ -30,6 +30,14 @@ export const WebhookEndpointWithStats = WebhookEndpoint.extend({
     .describe('Delivery attempts to this endpoint over the last hour and day'),
 });
 
+export const RotationResult = z.object({
+  object: z.literal('secret_rotation'),
+  endpoint_id: z.string(),
+  previous_secrets_expire_at: z.string().nullable().describe('When the previous secrets stop signing; GET …/secret shows the new one'),
+});
+
+export const ReplayResult = z.object({ count: z.number().int().describe('Events re-delivered (or, in a dry run, that would be)') });
+
 export const EndpointSecret = z.object({ secret: z.string().describe('whsec_… : the Standard Webhooks signing secret') });
 
 /** The secret is never part of this: it has its own route. */
@@ -50,5 +58,9 @@ function presentWindow(s: AttemptStats): z.infer<typeof WindowStats> {
 }
 
 export function presentEndpointWithStats(row: EndpointRow, stats: EndpointStats): z.infer<typeof WebhookEndpointWithStats> {
-  return { ...presentEndpoint(row), delivery_stats: { last_hour: presentWindow(stats.last_hour), last_day: presentWindow(stats.last_day) } };
+  return { ...presentEndpoint(row), delivery_stats: { last_hour: presentWindow(stats.hour), last_day: presentWindow(stats.day) } };
+}
+
+export function presentRotation(endpointId: string, until: Date | null): z.infer<typeof RotationResult> {
+  return { object: 'secret_rotation', endpoint_id: endpointId, previous_secrets_expire_at: until?.toISOString() ?? null };
 }

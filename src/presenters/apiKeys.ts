@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import type { ApiKeyRow } from '../../db/apiKeys.ts';
+import { MODES } from '../scope.ts';
+import type { ApiKeyRow } from '../db/apiKeys.ts';
 
 export const ApiKey = z.object({
   id: z.string(),
   object: z.literal('api_key'),
   org_id: z.string(),
-  mode: z.enum(['live', 'test']),
+  mode: z.enum(MODES),
   kind: z.enum(['secret', 'publishable']),
   role: z.string().nullable(),
   name: z.string().nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AddressRow, CustomerRow } from '../../db/customers.ts';
+import type { AddressRow, CustomerRow } from '../db/customers.ts';
 import { Metadata } from './fields.ts';
 
 export const Address = z.object({

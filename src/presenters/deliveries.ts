@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import type { AttemptRow } from '../../db/attempts.ts';
-import { DELIVERY_STATUSES, type DeliveryRow } from '../../db/deliveries.ts';
+import { MODES } from '../scope.ts';
+import type { AttemptRow } from '../db/attempts.ts';
+import { DELIVERY_STATUSES, type DeliveryRow } from '../db/deliveries.ts';
 
 export const Delivery = z.object({
   id: z.string(),
   object: z.literal('delivery'),
-  mode: z.enum(['live', 'test']),
+  mode: z.enum(MODES),
   endpoint_id: z.string(),
   event_id: z.string(),
   event_type: z.string(),
-  status: z.enum(DELIVERY_STATUSES as [string, ...string[]]),
+  status: z.enum(DELIVERY_STATUSES),
   status_reason: z.string().nullable().describe('Why the delivery failed or was cancelled'),
   attempt_count: z.number().int(),
   next_attempt_at: z.string().nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LineItemRow, OrderRow } from '../../db/orders.ts';
+import type { LineItemRow, OrderRow } from '../db/orders.ts';
 import { iso, Metadata } from './fields.ts';
 
 export const LineItem = z.object({

@@ -1,0 +1,28 @@
+// The webhook request Herald sends (DESIGN §3), as a pure function of the event, the signing
+// secrets, the attempt number and the attempt's time: Standard Webhooks headers, Herald's own
+// tenant, type and attempt headers, and the event envelope as the body.
+import type { EventEnvelope } from '../presenters/events.ts';
+import { sign } from './sign.ts';
+
+export interface WebhookRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function buildWebhookRequest(
+  event: EventEnvelope, secrets: readonly string[], attempt: number, at: Date,
+): WebhookRequest {
+  const body = JSON.stringify(event);
+  const timestamp = Math.floor(at.getTime() / 1000);
+  return {
+    body,
+    headers: {
+      'webhook-id': event.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': sign(secrets, event.id, timestamp, body),
+      'herald-tenant-id': event.tenant_id,
+      'herald-event-type': event.type,
+      'herald-attempt': String(attempt),
+    },
+  };
+}

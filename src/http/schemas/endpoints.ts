@@ -1,0 +1,42 @@
+// Inputs of the webhook endpoint routes.
+import { z } from 'zod';
+import { DEFAULT_OVERLAP_SECONDS } from '../../services/endpoints.ts';
+import { Metadata, MetadataPatch } from './commerce.ts';
+import { Timestamp } from './common.ts';
+
+const EVENT_TYPE_FILTER = /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$/;
+
+const EventTypes = z.array(
+  z.string().max(100)
+    .regex(EVENT_TYPE_FILTER, 'expected an event type (order.paid), a namespace wildcard (order.*) or *')
+    .refine((t) => t !== 'webhook.test', 'webhook.test is only sent by POST /v1/webhook-endpoints/:id/test and cannot be subscribed to'),
+).min(1).max(100);
+const Url = z.string().min(1).max(2048).describe('https: (http: outside production); public addresses only');
+const Description = z.string().max(500).nullable();
+
+export const NewEndpoint = z.strictObject({
+  url: Url,
+  event_types: EventTypes,
+  description: Description.optional(),
+  metadata: Metadata.optional(),
+  enabled: z.boolean().optional(),
+});
+
+export const EndpointPatch = z.strictObject({
+  url: Url.optional(),
+  event_types: EventTypes.optional(),
+  description: Description.optional(),
+  metadata: MetadataPatch.optional(),
+  enabled: z.boolean().optional().describe('Enabling clears disabled_reason'),
+});
+
+export const SecretRotation = z.strictObject({
+  overlap_seconds: z.number().int().min(0).max(7 * 86_400).optional()
+    .describe(`How long the previous secrets keep signing beside the new one (default ${DEFAULT_OVERLAP_SECONDS}; 0 revokes them now)`),
+});
+
+export const Replay = z.strictObject({
+  since: Timestamp.describe('Start of the window (inclusive), within HERALD_EVENT_RETENTION'),
+  until: Timestamp.optional().describe('End of the window (exclusive); default now'),
+  dry_run: z.boolean().optional().describe('Only count the events a replay would deliver'),
+});
