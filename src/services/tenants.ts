@@ -2,7 +2,7 @@
 // for any of a tenant's organizations.
 import type { ServiceContext } from '../context.ts';
 import {
-  findTenant, findUser, insertOrganization, insertTenant, insertUser, organizationExists, updateTenantStatus, upsertMembership,
+  findTenant, findUser, insertOrganization, listTenants as listTenantRows, insertTenant, insertUser, organizationExists, updateTenantStatus, upsertMembership,
 } from '../db/tenants.ts';
 import { transaction } from '../db/tenant.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
@@ -32,6 +32,11 @@ export async function getTenant({ pool }: ServiceContext, id: string) {
   const tenant = isUuid(id) ? await findTenant(pool, id) : undefined;
   if (!tenant) throw notFound('no such tenant');
   return tenant;
+}
+
+/** Newest first; returns up to limit + 1 rows. */
+export async function listTenants({ pool }: ServiceContext, page: { limit: number; startingAfter?: string }) {
+  return listTenantRows(pool, { limit: page.limit + 1, startingAfter: page.startingAfter });
 }
 
 export async function setTenantStatus({ pool }: ServiceContext, id: string, status: 'active' | 'suspended') {

@@ -1,8 +1,9 @@
 // Operator surface (/admin/v1), authorised by HERALD_ADMIN_TOKEN.
-import { listTenants } from '../../db/tenants.ts';
 import { presentApiKey, ApiKeyWithSecret } from '../../presenters/apiKeys.ts';
 import { Membership, Organization, presentMembership, presentOrganization, presentTenant, presentUser, Tenant, User } from '../../presenters/tenants.ts';
-import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, setTenantStatus } from '../../services/tenants.ts';
+import {
+  addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, listTenants, setTenantStatus,
+} from '../../services/tenants.ts';
 import { listOf, ListQuery, toPage } from '../schemas/common.ts';
 import { NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser, TenantPatch } from '../schemas/tenants.ts';
 import { route } from '../route.ts';
@@ -19,7 +20,7 @@ export const adminRoutes = [
     method: 'get', path: '/admin/v1/tenants', summary: 'List tenants', tag, access: 'admin', query: ListQuery,
     response: { status: 200, schema: listOf(Tenant) },
     handle: async ({ query, services }) => {
-      const rows = await listTenants(services.pool, { limit: query.limit + 1, startingAfter: query.starting_after });
+      const rows = await listTenants(services, { limit: query.limit, startingAfter: query.starting_after });
       return { status: 200, body: toPage(rows, query.limit, presentTenant) };
     },
   }),

@@ -1,22 +1,10 @@
 import { z } from 'zod';
-import { migrationsCurrent } from '../../db/migrate.ts';
-import { serviceUnavailable } from '../../errors.ts';
 import { registry, renderMetrics } from '../../metrics.ts';
-import type { Pool } from '../../db/pool.ts';
+import { readiness } from '../../services/health.ts';
 import { route } from '../route.ts';
 
 const Health = z.object({ status: z.literal('ok') });
 const tag = 'health';
-
-export async function readiness(pool: Pool): Promise<void> {
-  let current = false;
-  try {
-    current = await migrationsCurrent(pool);
-  } catch {
-    throw serviceUnavailable('database unreachable');
-  }
-  if (!current) throw serviceUnavailable('database migrations are not current: run `herald migrate`');
-}
 
 export const healthRoutes = [
   route({
@@ -28,7 +16,7 @@ export const healthRoutes = [
     method: 'get', path: '/readyz', summary: 'The database is reachable and migrations are current', tag, access: 'public',
     response: { status: 200, schema: Health }, errors: [503],
     handle: async ({ services }) => {
-      await readiness(services.pool);
+      await readiness(services);
       return { status: 200, body: { status: 'ok' } };
     },
   }),

@@ -1,0 +1,45 @@
+import test from 'ava';
+import { Webhook } from 'standardwebhooks';
+import { buildWebhookRequest } from '../../src/delivery/request.ts';
+import { generateSecret } from '../../src/delivery/sign.ts';
+import type { EventEnvelope } from '../../src/presenters/events.ts';
+
+const event: EventEnvelope = {
+  id: 'evt_01jd0000000000000000000000', type: 'order.paid', tenant_id: '6f1c2a52-6a8e-4c4b-9d8e-2b7a4f3c1d00', mode: 'live',
+  created_at: '2026-11-29T10:00:00.000Z', data: { id: 'ord_1', total: 2500 }, previous_attributes: { status: 'pending' },
+};
+
+test('the body is the event envelope, in the API\'s field order', (t) => {
+  const { body } = buildWebhookRequest(event, [generateSecret()], 1, new Date());
+  t.is(body, JSON.stringify(event));
+  t.deepEqual(Object.keys(JSON.parse(body)), ['id', 'type', 'tenant_id', 'mode', 'created_at', 'data', 'previous_attributes']);
+});
+
+test('headers: the stable webhook-id, this attempt\'s timestamp and number, the tenant and the type', (t) => {
+  const at = new Date('2026-11-29T10:00:07.900Z');
+  const { headers } = buildWebhookRequest(event, [generateSecret()], 3, at);
+  t.like(headers, {
+    'webhook-id': event.id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'herald-tenant-id': event.tenant_id,
+    'herald-event-type': 'order.paid',
+    'herald-attempt': '3',
+  });
+  t.deepEqual(Object.keys(headers).sort(), ['herald-attempt', 'herald-event-type', 'herald-tenant-id', 'webhook-id', 'webhook-signature', 'webhook-timestamp']);
+});
+
+test('one v1 signature per secret, each verifying with the public library', (t) => {
+  const secrets = [generateSecret(), generateSecret()];
+  const request = buildWebhookRequest(event, secrets, 1, new Date());
+  t.is(request.headers['webhook-signature'].split(' ').length, 2);
+  for (const secret of secrets) t.deepEqual(new Webhook(secret).verify(request.body, request.headers), event);
+  t.throws(() => new Webhook(generateSecret()).verify(request.body, request.headers));
+});
+
+test('the same inputs give the same request (a retry differs only in timestamp and attempt)', (t) => {
+  const secrets = [generateSecret()];
+  const at = new Date('2026-11-29T10:00:00Z');
+  t.deepEqual(buildWebhookRequest(event, secrets, 2, at), buildWebhookRequest(event, secrets, 2, at));
+  const later = buildWebhookRequest(event, secrets, 3, new Date(at.getTime() + 5_000));
+  t.is(later.body, buildWebhookRequest(event, secrets, 2, at).body);
+});
