@@ -1,73 +1,259 @@
-// The deliver worker: one queue job per attempt, through the stages of src/delivery/stages.ts:
-// load (transaction) → send (no transaction held) → record (transaction). The queue heartbeats
-// the job while the request runs, so a killed worker's job is redone within seconds; a redone
-// job whose attempt is already on record does nothing.
+// The deliver worker: a pipeline over the stages of src/delivery/stages.ts, working in batches.
+//
+//   claim and load ──► per-endpoint waiting lines ──► send (concurrently) ──► record (group commit)
+//
+// - One loop claims up to BATCH due attempts at a time, with everything they need, whenever this
+//   process holds fewer than its limit; it skips endpoints whose line is full, so a slow or hanging
+//   endpoint holds back neither the rest of a batch nor the next claim. It sleeps when the queue
+//   is empty until pg-boss NOTIFYs new work, a retry this process scheduled comes due, or a poll.
+// - Each endpoint sends at most HERALD_ENDPOINT_CONCURRENCY requests at once, and the process at
+//   most `concurrency`; the rest wait in their endpoint's line (in memory, their claims held).
+// - Finished attempts are recorded together: one transaction for whatever finished while the
+//   previous one was committing (group commit), which also completes their claims.
+// - Every few seconds one statement heartbeats every claim held; a claim held too long unsent is
+//   given back to the queue. A killed worker's claims stop heartbeating and are reclaimed by the
+//   sweeper within seconds; an attempt already on record is never recorded twice.
 import type { ServiceContext } from '../src/context.ts';
 import { createGuardedClient } from '../src/delivery/client.ts';
-import { loadAttempt, recordAttempt, sendAttempt } from '../src/delivery/stages.ts';
+import { SecretCache } from '../src/delivery/secrets.ts';
+import { claimAndLoad, recordBatch, sendAttempt, type LoadedAttempt, type SentAttempt } from '../src/delivery/stages.ts';
 import { attemptDuration, deliveryAttempts } from '../src/metrics.ts';
-import type { DeliverJob } from '../src/queue/index.ts';
+import type { HeldAttempt } from '../src/queue/index.ts';
 
 export interface DelivererOptions {
-  /** Attempts in flight at once in this process. */
+  /** Requests in flight at once in this process. */
   concurrency?: number;
   /** Bound on one request (connect, send, response, body). */
   timeoutMs?: number;
 }
 
 export interface Deliverer {
-  /** Takes no new jobs and lets attempts in flight finish, for at most graceMs. */
+  /** Claims no more, gives back what was not started, lets requests in flight finish (at most graceMs) and records them. */
   stop(graceMs: number): Promise<void>;
 }
 
-/** Scheduled retries due sooner than this get an in-process wake-up; later ones the backstop poll finds. */
+/** Attempts claimed per batch. */
+const BATCH = 100;
+const DEFAULT_CONCURRENCY = 256;
+/** An endpoint's line holds this many times its concurrency: enough to keep it busy between claims. */
+const LINE_FACTOR = 4;
+/** Poll this often while the queue is empty (NOTIFY covers work due now; this covers work that comes due later elsewhere). */
+const IDLE_POLL_MS = 1_000;
+/** Scheduled retries due sooner than this get an in-process wake-up; later ones the poll finds. */
 const WAKE_WITHIN_MS = 10 * 60_000;
+/** Heartbeat every held claim this often (the queue reclaims a claim after 10 s without one). */
+const TOUCH_EVERY_MS = 3_000;
+/** A claim waiting in a line longer than this goes back to the queue, well inside the queue's expiry. */
+const MAX_WAIT_MS = 120_000;
+/** A failed claim or record is tried again after this long. */
+const BACKOFF_MS = 1_000;
+
+interface Line {
+  inFlight: number;
+  waiting: Array<LoadedAttempt & { since: number }>;
+}
 
 export async function startDeliverer(services: ServiceContext, options: DelivererOptions = {}): Promise<Deliverer> {
   const { config, queue, logger, clock } = services;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const lineLimit = config.endpointConcurrency * LINE_FACTOR;
+  const maxHeld = Math.max(concurrency * 2, BATCH * 2);
   const client = createGuardedClient({
     allow: config.allowPrivateNetworks, production: config.production, timeoutMs: options.timeoutMs ?? config.deliveryTimeoutMs,
   });
-  const wakeTimers = new Set<NodeJS.Timeout>();
+  const secrets = new SecretCache();
 
-  /** The queue wakes workers for jobs due now (NOTIFY); retries due later are ours to wake for. */
+  /** Every claim in hand, by job id: waiting, sending, or finished and not yet recorded. */
+  const held = new Map<string, HeldAttempt>();
+  const lines = new Map<string, Line>();
+  let sending = 0;
+  const finished: SentAttempt[] = [];
+  const finishedDone: HeldAttempt[] = [];
+  let recording: Promise<void> | undefined;
+  let stopping = false;
+
+  // ── waking the claim loop ──
+  let wakeUp: (() => void) | undefined;
+  let woken = false;
+  const wake = () => {
+    woken = true;
+    wakeUp?.();
+  };
+  const sleep = (ms: number) => new Promise<void>((resolve) => {
+    if (woken) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      wakeUp = undefined;
+      resolve();
+    }
+    wakeUp = done;
+  });
+  const wakeTimers = new Set<NodeJS.Timeout>();
   function wakeAt(at: Date): void {
     const delay = at.getTime() - clock.now().getTime();
     if (delay > WAKE_WITHIN_MS) return;
     const timer = setTimeout(() => {
       wakeTimers.delete(timer);
-      queue.wake();
+      wake();
     }, Math.max(0, delay));
     wakeTimers.add(timer);
   }
 
-  async function attempt(job: DeliverJob): Promise<void> {
-    const loaded = await loadAttempt(services, job);
-    if (!loaded) return;
-    const sent = await sendAttempt(services, client, loaded);
-    const outcome = await recordAttempt(services, job, loaded.endpoint.id, sent);
-    if (!outcome) return;
-    const { result } = sent;
+  // ── sending ──
+  const lineOf = (endpointId: string): Line => {
+    let line = lines.get(endpointId);
+    if (!line) lines.set(endpointId, (line = { inFlight: 0, waiting: [] }));
+    return line;
+  };
+
+  /** Starts whatever may start now: each endpoint up to its concurrency, the process up to its own. */
+  function pump(): void {
+    for (const [endpointId, line] of lines) {
+      while (line.waiting.length && line.inFlight < config.endpointConcurrency && sending < concurrency) {
+        const loaded = line.waiting.shift()!;
+        line.inFlight++;
+        sending++;
+        void send(loaded, line);
+      }
+      if (!line.waiting.length && !line.inFlight) lines.delete(endpointId);
+      if (sending >= concurrency) return;
+    }
+  }
+
+  async function send(loaded: LoadedAttempt, line: Line): Promise<void> {
+    try {
+      finished.push(await sendAttempt(services, client, loaded));
+    } catch (err) {
+      // sendAttempt turns every network outcome into data; this is a bug. The claim stays held
+      // unsent and goes back to the queue at shutdown, or is reclaimed once its heartbeat stops.
+      logger.error({ err, tenant_id: loaded.held.tenant_id, delivery_id: loaded.held.delivery_id }, 'delivery attempt failed unexpectedly');
+      held.delete(loaded.held.claim.id);
+    } finally {
+      line.inFlight--;
+      sending--;
+      record();
+      pump();
+    }
+  }
+
+  // ── recording (group commit) ──
+  function record(): void {
+    if (recording || (!finished.length && !finishedDone.length)) return;
+    const sent = finished.splice(0);
+    const done = finishedDone.splice(0);
+    recording = (async () => {
+      try {
+        const recorded = await recordBatch(services, sent, done);
+        for (const r of recorded) report(r.sent, r.outcome);
+        for (const h of [...sent.map((s) => s.held), ...done]) held.delete(h.claim.id);
+        wake(); // room for more
+      } catch (err) {
+        logger.error({ err }, 'recording attempts failed; retrying');
+        finished.unshift(...sent);
+        finishedDone.unshift(...done);
+        await new Promise((r) => setTimeout(r, BACKOFF_MS));
+      }
+    })().finally(() => {
+      recording = undefined;
+      record(); // whatever finished meanwhile
+    });
+  }
+
+  function report(sent: SentAttempt, outcome: SentAttempt['outcome'] | undefined): void {
+    if (!outcome) return; // already on record: a redone claim
+    const { held: h, result } = sent;
     deliveryAttempts.inc({ outcome: outcome.kind });
     attemptDuration.observe({ outcome: outcome.kind }, result.durationMs / 1000);
     logger.info({
-      msg: 'delivery.attempted', tenant_id: job.tenant_id, mode: job.mode, delivery_id: job.delivery_id, event_id: loaded.event.id,
-      endpoint_id: loaded.endpoint.id, attempt: job.attempt, outcome: outcome.kind, status_code: result.statusCode,
+      msg: 'delivery.attempted', tenant_id: h.tenant_id, mode: h.mode, delivery_id: h.delivery_id,
+      endpoint_id: h.endpointId, attempt: h.attempt, outcome: outcome.kind, status_code: result.statusCode,
       duration_ms: result.durationMs, ...('reason' in outcome ? { reason: outcome.reason } : {}),
       ...(outcome.kind === 'retry' ? { next_attempt_at: outcome.at.toISOString() } : {}),
     });
     if (outcome.kind === 'retry') wakeAt(outcome.at);
   }
 
-  await queue.work({ concurrency: options.concurrency ?? 10, endpointConcurrency: config.endpointConcurrency }, attempt);
+  // ── claiming ──
+  async function claimLoop(): Promise<void> {
+    while (!stopping) {
+      woken = false;
+      const room = Math.min(BATCH, maxHeld - held.size);
+      if (room < BATCH / 4) {
+        await sleep(IDLE_POLL_MS);
+        continue;
+      }
+      const full = [...lines].filter(([, line]) => line.inFlight + line.waiting.length >= lineLimit).map(([id]) => id);
+      let batch;
+      try {
+        batch = await claimAndLoad(services, secrets, room, full);
+      } catch (err) {
+        logger.error({ err }, 'claiming attempts failed; retrying');
+        await sleep(BACKOFF_MS);
+        continue;
+      }
+      const now = Date.now();
+      for (const loaded of batch.ready) {
+        held.set(loaded.held.claim.id, loaded.held);
+        lineOf(loaded.held.endpointId).waiting.push({ ...loaded, since: now });
+      }
+      for (const h of batch.done) held.set(h.claim.id, h);
+      finishedDone.push(...batch.done);
+      pump();
+      record();
+      if (batch.claimed === 0) await sleep(IDLE_POLL_MS);
+    }
+  }
+
+  // ── heartbeats and stale claims ──
+  async function heartbeat(): Promise<void> {
+    const now = Date.now();
+    const stale: HeldAttempt[] = [];
+    for (const line of lines.values()) {
+      while (line.waiting.length && now - line.waiting[0].since > MAX_WAIT_MS) stale.push(line.waiting.shift()!.held);
+    }
+    if (stale.length) {
+      await queue.release(stale);
+      for (const h of stale) held.delete(h.claim.id);
+    }
+    const lapsed = await queue.touch([...held.values()]);
+    // Claims recorded while the touch ran are done, not lapsed.
+    for (const id of lapsed) if (!held.has(id)) lapsed.delete(id);
+    if (!lapsed.size) return;
+    // Another worker may hold these now: drop the ones not yet sent (the others' records are fenced).
+    for (const line of lines.values()) {
+      for (const w of line.waiting) if (lapsed.has(w.held.claim.id)) held.delete(w.held.claim.id);
+      line.waiting = line.waiting.filter((w) => !lapsed.has(w.held.claim.id));
+    }
+    logger.warn({ count: lapsed.size }, 'claims lapsed before they were recorded');
+  }
+  let touching: Promise<void> | undefined;
+  const heartbeatTimer = setInterval(() => {
+    if (touching) return;
+    touching = heartbeat().catch((err) => logger.warn({ err }, 'heartbeat failed')).finally(() => (touching = undefined));
+  }, TOUCH_EVERY_MS);
+
+  const listener = queue.listen(wake, logger);
+  const claiming = claimLoop();
 
   return {
     async stop(graceMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-      await Promise.race([queue.stopWork(), deadline]);
-      clearTimeout(timer);
+      stopping = true;
+      wake();
+      listener.close();
+      await claiming;
       for (const t of wakeTimers) clearTimeout(t);
+      // Not started: back to the queue now, for another worker.
+      const unsent = [...lines.values()].flatMap((line) => line.waiting.splice(0).map((w) => w.held));
+      await queue.release(unsent).catch((err) => logger.warn({ err }, 'could not give back unsent claims; they are reclaimed by heartbeat'));
+      for (const h of unsent) held.delete(h.claim.id);
+      const deadline = Date.now() + graceMs;
+      while ((sending || recording || finished.length || finishedDone.length) && Date.now() < deadline) {
+        record();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      clearInterval(heartbeatTimer);
+      await touching;
       await client.close();
     },
   };

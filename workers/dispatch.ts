@@ -1,52 +1,72 @@
-// The dispatcher: turns committed events into deliveries. Each claim is one transaction over one
-// tenant and mode: lock a batch of outbox rows (SKIP LOCKED, so several dispatchers share the
-// work), match the scope's enabled endpoints, insert the deliveries and their first-attempt jobs,
-// delete the outbox rows, commit. A failed transaction leaves the rows for the next claim, and
-// nothing of it behind, so a retried batch cannot deliver twice.
+// The dispatcher: turns committed events into deliveries. Each batch is one transaction: claim
+// the oldest outbox rows of any tenants (claimOutbox: SKIP LOCKED, so several dispatchers share
+// the work, and deleted in this transaction), then per scope under row-level security match the
+// events to the scope's enabled endpoints and insert the deliveries, then enqueue every first
+// attempt's job in one statement, commit. A failed transaction puts the outbox rows back and
+// leaves nothing of itself behind, so a retried batch cannot deliver twice.
 // It wakes on NOTIFY herald_outbox (sent when outbox rows commit) and, as a backstop for a
 // lost listener, every second.
 import type { ServiceContext } from '../src/context.ts';
-import { claimOutboxScope } from '../src/db/crossTenant.ts';
+import { claimOutbox, type ClaimedOutboxRow } from '../src/db/crossTenant.ts';
 import { insertDeliveries, type NewDelivery } from '../src/db/deliveries.ts';
-import { enabledEndpoints } from '../src/db/endpoints.ts';
-import { claimOutboxBatch, deleteOutbox } from '../src/db/outbox.ts';
+import { dispatchInputs } from '../src/db/outbox.ts';
 import type { Tx } from '../src/db/pool.ts';
 import { pinScope, transaction } from '../src/db/tenant.ts';
 import { newId } from '../src/ids.ts';
 import { dispatchLag, eventsDispatched } from '../src/metrics.ts';
+import type { EndpointAttempt } from '../src/queue/index.ts';
+import type { Mode } from '../src/scope.ts';
 import { matchesEventType } from '../src/services/endpoints.ts';
 
 const CHANNEL = 'herald_outbox';
 const BACKSTOP_MS = 1_000;
 const RECONNECT_MS = 1_000;
-/** Refresh the job table's statistics after this many new jobs (and at most once a minute). */
+/** Events claimed per batch (each may fan out to many endpoints). */
+const BATCH = 500;
+/** Refresh the delivery tables' statistics after this many new deliveries (and at most every 10 s). */
 const ANALYZE_AFTER_JOBS = 5_000;
-const ANALYZE_EVERY_MS = 60_000;
+const ANALYZE_EVERY_MS = 10_000;
 
 /** Claims and fans out one batch; returns how many events it took (0: the outbox is empty). */
-export async function dispatchBatch({ pool, queue, logger }: ServiceContext, batchSize = 100): Promise<{ events: number; deliveries: number }> {
+export async function dispatchBatch({ pool, queue, logger }: ServiceContext, batchSize = BATCH): Promise<{ events: number; deliveries: number }> {
   const done = await transaction(pool, async (tx) => {
-    const scope = await claimOutboxScope(tx);
-    if (!scope) return { events: [], deliveries: 0, waited: [] };
-    await pinScope(tx, scope);
-    const claimed = await claimOutboxBatch(tx, batchSize);
-    const endpoints = await enabledEndpoints(tx);
-    const deliveries: NewDelivery[] = [];
-    const events = claimed.map((event) => {
-      const matched = endpoints.filter((e) => matchesEventType(e.event_types, event.type));
-      for (const endpoint of matched) deliveries.push({ id: newId('delivery'), endpointId: endpoint.id, eventId: event.event_id, eventType: event.type });
-      return { msg: 'event.dispatched', tenant_id: scope.tenantId, mode: scope.mode, event_id: event.event_id, type: event.type, deliveries: matched.length };
-    });
-    await insertDeliveries(tx, scope, deliveries);
-    await queue.enqueueAttempts(tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId: d.endpointId })));
-    const waited = await deleteOutbox(tx, claimed.map((e) => e.event_id));
-    return { events, deliveries: deliveries.length, waited };
+    const claimed = (await claimOutbox(tx, batchSize)).sort((a, b) => a.seq - b.seq);
+    const scopes = new Map<string, ClaimedOutboxRow[]>();
+    for (const row of claimed) {
+      const key = `${row.tenant_id}/${row.mode}`;
+      scopes.set(key, [...(scopes.get(key) ?? []), row]);
+    }
+    const lines: object[] = [];
+    const attempts: EndpointAttempt[] = [];
+    for (const rows of scopes.values()) {
+      const { tenant_id: tenantId, mode } = rows[0];
+      const deliveries = await fanOut(tx, tenantId, mode, rows.map((r) => r.event_id), lines);
+      for (const d of deliveries) attempts.push({ tenant_id: tenantId, mode, delivery_id: d.id, attempt: 1, endpointId: d.endpointId });
+    }
+    await queue.enqueueAttempts(tx, attempts);
+    return { lines, deliveries: attempts.length, waited: claimed.map((r) => r.waited) };
   });
   // Logged and counted once committed: a rolled-back batch is claimed again.
-  for (const line of done.events) logger.info(line);
-  eventsDispatched.inc(done.events.length);
+  for (const line of done.lines) logger.info(line);
+  eventsDispatched.inc(done.lines.length);
   for (const seconds of done.waited) dispatchLag.observe(Math.max(0, seconds));
-  return { events: done.events.length, deliveries: done.deliveries };
+  return { events: done.lines.length, deliveries: done.deliveries };
+}
+
+/** One scope's events (in commit order) matched to its enabled endpoints, as new deliveries. */
+async function fanOut(tx: Tx, tenantId: string, mode: Mode, eventIds: string[], lines: object[]): Promise<NewDelivery[]> {
+  await pinScope(tx, { tenantId, mode });
+  const { events, endpoints } = await dispatchInputs(tx, tenantId, eventIds);
+  const typeOf = new Map(events.map((e) => [e.id, e.type]));
+  const deliveries: NewDelivery[] = [];
+  for (const eventId of eventIds) {
+    const type = typeOf.get(eventId)!;
+    const matched = endpoints.filter((e) => matchesEventType(e.event_types, type));
+    for (const endpoint of matched) deliveries.push({ id: newId('delivery'), endpointId: endpoint.id, eventId, eventType: type });
+    lines.push({ msg: 'event.dispatched', tenant_id: tenantId, mode, event_id: eventId, type, deliveries: matched.length });
+  }
+  await insertDeliveries(tx, { tenantId, mode }, deliveries);
+  return deliveries;
 }
 
 export interface Dispatcher {
@@ -63,6 +83,7 @@ export function startDispatcher(services: ServiceContext): Dispatcher {
   let reconnectTimer: NodeJS.Timeout | undefined;
   let jobsSinceAnalyze = 0;
   let lastAnalyze = 0;
+  let analyzing: Promise<void> | undefined;
 
   async function drain(): Promise<void> {
     do {
@@ -72,9 +93,9 @@ export function startDispatcher(services: ServiceContext): Dispatcher {
           if (stopping) return;
           const { events, deliveries } = await dispatchBatch(services);
           jobsSinceAnalyze += deliveries;
+          maybeAnalyze();
           if (!events) break;
         }
-        await maybeAnalyze();
       } catch (err) {
         logger.error({ err }, 'dispatch failed; the events stay in the outbox');
         return;
@@ -82,11 +103,14 @@ export function startDispatcher(services: ServiceContext): Dispatcher {
     } while (again && !stopping);
   }
 
-  async function maybeAnalyze(): Promise<void> {
-    if (jobsSinceAnalyze < ANALYZE_AFTER_JOBS || Date.now() - lastAnalyze < ANALYZE_EVERY_MS) return;
+  /** In the background: a burst keeps being dispatched while the statistics are refreshed. */
+  function maybeAnalyze(): void {
+    if (analyzing || jobsSinceAnalyze < ANALYZE_AFTER_JOBS || Date.now() - lastAnalyze < ANALYZE_EVERY_MS) return;
     jobsSinceAnalyze = 0;
     lastAnalyze = Date.now();
-    await queue.analyze();
+    analyzing = queue.analyze()
+      .catch((err) => logger.warn({ err }, 'refreshing the delivery tables\' statistics failed'))
+      .finally(() => (analyzing = undefined));
   }
 
   /** Starts draining, or asks the running drain to go round once more. */
@@ -129,6 +153,7 @@ export function startDispatcher(services: ServiceContext): Dispatcher {
       clearInterval(backstop);
       clearTimeout(reconnectTimer);
       await draining;
+      await analyzing;
       if (listener) {
         const client = listener;
         listener = undefined;

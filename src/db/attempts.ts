@@ -1,4 +1,5 @@
 // delivery_attempts: the immutable record of every request made; run inside withTenant.
+import type { DeliveryStatus } from './deliveries.ts';
 import type { Tx } from './pool.ts';
 import type { Mode } from '../scope.ts';
 
@@ -18,8 +19,6 @@ export interface AttemptRow {
 const COLUMNS = 'id, delivery_id, number, started_at, duration_ms, status_code, response_headers, response_body, error_kind, error_message';
 
 export interface NewAttempt {
-  tenantId: string;
-  mode: Mode;
   id: string;
   deliveryId: string;
   endpointId: string;
@@ -33,17 +32,57 @@ export interface NewAttempt {
   errorMessage: string | null;
 }
 
-/** False when this attempt number is already on record (a redone job). */
-export async function insertAttempt(tx: Tx, a: NewAttempt): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `insert into delivery_attempts (tenant_id, mode, id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
-                                    response_headers, response_body, error_kind, error_message)
-     values ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)
-     on conflict (tenant_id, delivery_id, number) do nothing`,
-    [a.tenantId, a.mode, a.id, a.deliveryId, a.endpointId, a.number, a.startedAt, a.durationMs, a.statusCode,
-      a.responseHeaders && JSON.stringify(a.responseHeaders), a.responseBody, a.errorKind, a.errorMessage],
-  );
-  return rowCount === 1;
+/** An attempt to record, with where its delivery goes next. */
+export interface AttemptRecord extends NewAttempt {
+  /** The delivery's status after this attempt. */
+  status: DeliveryStatus;
+  nextAttemptAt: Date | null;
+  reason: string | null;
+}
+
+/**
+ * Records a batch of the pinned scope's attempts and moves each delivery on, in one statement.
+ * An attempt number already on record (a redone job) is skipped, and so is its delivery's move;
+ * a delivery ended meanwhile (cancelled) keeps its state while the attempt stays on record.
+ * Returns, per attempt recorded, whether its delivery moved.
+ */
+export async function recordAttempts(tx: Tx, tenantId: string, mode: Mode, attempts: AttemptRecord[]): Promise<Map<string, boolean>> {
+  if (!attempts.length) return new Map();
+  // Not a named (prepared) statement on purpose: planned with the batch's arrays in hand, Postgres
+  // knows how many rows they hold and joins them by hash; a generic plan guesses 10 rows and loops.
+  const { rows } = await tx.query({
+    text: `with r as (
+       select * from unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], $8::int[], $9::int[], $10::text[],
+                            $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::text[])
+         as r (id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code, response_headers, response_body,
+               error_kind, error_message, status, next_attempt_at, reason)
+     ), inserted as (
+       insert into delivery_attempts (tenant_id, mode, id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
+                                      response_headers, response_body, error_kind, error_message)
+       select $1::uuid, $2, r.id, r.delivery_id, r.endpoint_id, r.number, r.started_at, r.duration_ms, r.status_code,
+              r.response_headers::jsonb, r.response_body, r.error_kind, r.error_message
+         from r
+       on conflict (tenant_id, delivery_id, number) do nothing
+       returning delivery_id
+     ), advanced as (
+       update deliveries d
+          set attempt_count = r.number, last_attempt_at = r.started_at, status = r.status, next_attempt_at = r.next_attempt_at,
+              status_reason = r.reason, updated_at = clock_timestamp()
+         from r join inserted i on i.delivery_id = r.delivery_id
+        where d.tenant_id = $1::uuid and d.id = r.delivery_id and d.attempt_count = r.number - 1 and d.status in ('pending', 'retrying')
+       returning d.id
+     )
+     select i.delivery_id, exists (select 1 from advanced a where a.id = i.delivery_id) as advanced from inserted i`,
+    values: [
+      tenantId, mode,
+      attempts.map((a) => a.id), attempts.map((a) => a.deliveryId), attempts.map((a) => a.endpointId), attempts.map((a) => a.number),
+      attempts.map((a) => a.startedAt), attempts.map((a) => a.durationMs), attempts.map((a) => a.statusCode),
+      attempts.map((a) => (a.responseHeaders ? JSON.stringify(a.responseHeaders) : null)), attempts.map((a) => a.responseBody),
+      attempts.map((a) => a.errorKind), attempts.map((a) => a.errorMessage),
+      attempts.map((a) => a.status), attempts.map((a) => a.nextAttemptAt), attempts.map((a) => a.reason),
+    ],
+  });
+  return new Map(rows.map((r) => [r.delivery_id, r.advanced]));
 }
 
 export async function listAttempts(tx: Tx, deliveryId: string): Promise<AttemptRow[]> {

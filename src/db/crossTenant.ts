@@ -8,7 +8,7 @@
 // Global tables (tenants, organizations, users, memberships: no tenant-scoped rows) are in
 // src/db/tenants.ts.
 import type { Pool, Tx } from './pool.ts';
-import type { Mode, TenantScope } from '../scope.ts';
+import type { Mode } from '../scope.ts';
 
 export interface ResolvedKey {
   key_id: string;
@@ -39,13 +39,24 @@ export async function resolveSlug(pool: Pool, slug: string): Promise<string | un
   return rows[0].tenant_id ?? undefined;
 }
 
+export interface ClaimedOutboxRow {
+  tenant_id: string;
+  mode: Mode;
+  event_id: string;
+  /** Commit order. */
+  seq: number;
+  /** Seconds from the event's commit to its claim. */
+  waited: number;
+}
+
 /**
- * Why: the dispatcher serves every tenant's outbox. Locks the oldest unclaimed outbox row of any
- * tenant (in the caller's transaction) and returns only its scope, or undefined if none.
+ * Why: the dispatcher serves every tenant's outbox. Claims (deletes, in the caller's transaction)
+ * the oldest unclaimed outbox rows of any tenants, skipping rows another dispatcher holds, and
+ * returns their ids and scope only.
  */
-export async function claimOutboxScope(tx: Tx): Promise<TenantScope | undefined> {
-  const { rows } = await tx.query('select tenant_id, mode from claim_outbox_scope()');
-  return rows[0] && { tenantId: rows[0].tenant_id, mode: rows[0].mode as Mode };
+export async function claimOutbox(tx: Tx, limit: number): Promise<ClaimedOutboxRow[]> {
+  const { rows } = await tx.query('select tenant_id, mode, event_id, seq, waited from claim_outbox($1)', [limit]);
+  return rows;
 }
 
 export interface OverdueDelivery {

@@ -117,3 +117,52 @@ export async function advanceDelivery(
   return rowCount === 1;
 }
 
+
+/** What one attempt needs, read for a batch in one statement: the delivery, its endpoint, event and signing secrets. */
+export interface AttemptContext {
+  delivery_id: string;
+  attempt_count: number;
+  status: DeliveryStatus;
+  endpoint_id: string;
+  /** null when the endpoint was deleted. */
+  url: string | null;
+  enabled: boolean;
+  failing_since: Date | null;
+  event_id: string;
+  event_type: string;
+  event_data: Record<string, unknown>;
+  event_previous_attributes: Record<string, unknown> | null;
+  event_created_at: Date;
+  /** Ciphertexts of the secrets that sign at `now`, current first. */
+  secrets: Buffer[];
+}
+
+/** The pinned scope's deliveries `ids` with everything their next attempt needs. */
+export async function loadAttemptContexts(tx: Tx, tenantId: string, ids: string[], now: Date): Promise<AttemptContext[]> {
+  const { rows } = await tx.query({
+    name: 'deliveries.load_attempts',
+    text: `select d.id as delivery_id, d.attempt_count, d.status, d.endpoint_id,
+              ep.url, coalesce(ep.enabled, false) as enabled, ep.failing_since,
+              e.id as event_id, e.type as event_type, e.data as event_data, e.previous_attributes as event_previous_attributes,
+              e.created_at as event_created_at,
+              coalesce((select array_agg(s.ciphertext order by s.version desc) from webhook_endpoint_secrets s
+                         where s.tenant_id = d.tenant_id and s.endpoint_id = d.endpoint_id
+                           and (s.expires_at is null or s.expires_at > $3::timestamptz)), '{}') as secrets
+         from deliveries d
+         join events e on e.tenant_id = d.tenant_id and e.id = d.event_id
+         left join webhook_endpoints ep on ep.tenant_id = d.tenant_id and ep.id = d.endpoint_id and ep.deleted_at is null
+        where d.tenant_id = $1::uuid and d.id = any($2::text[])`,
+    values: [tenantId, ids, now],
+  });
+  return rows;
+}
+
+/** Ends these deliveries of the pinned scope that still had attempts to come. */
+export async function cancelDeliveries(tx: Tx, ids: string[], reason: string): Promise<void> {
+  if (!ids.length) return;
+  await tx.query(
+    `update deliveries set status = 'cancelled', status_reason = $2, next_attempt_at = null, updated_at = clock_timestamp()
+      where id = any($1::text[]) and status in ('pending', 'retrying')`,
+    [ids, reason],
+  );
+}

@@ -104,10 +104,13 @@ async function waitUntilReady(url: string, isRunning: () => boolean, logFile: st
 
 /**
  * Starts (or joins, when another Herald process already runs it) the embedded server whose data
- * lives in `dir`. `port` 0 picks a free one; `durable: false` (tests) trades crash safety for speed.
+ * lives in `dir`. `port` 0 picks a free one; `durable: false` (tests) trades crash safety for speed;
+ * `settings` are more server settings (`-c name=value`), e.g. a profiler to preload.
  */
-export async function startEmbedded(dir: string, options: { port?: number; durable?: boolean } = {}): Promise<EmbeddedServer> {
-  const { port = 0, durable = true } = options;
+export async function startEmbedded(
+  dir: string, options: { port?: number; durable?: boolean; settings?: Record<string, string> } = {},
+): Promise<EmbeddedServer> {
+  const { port = 0, durable = true, settings = {} } = options;
   mkdirSync(dir, { recursive: true });
   const pgdata = join(dir, 'pgdata');
   const passwordFile = join(dir, 'pg-password');
@@ -159,7 +162,9 @@ export async function startEmbedded(dir: string, options: { port?: number; durab
   const logFile = join(dir, 'postgres.log');
   const logFd = openSync(logFile, 'a');
   if (owner.uid !== undefined) chownSync(logFile, owner.uid, owner.gid!);
-  const child = spawn(bin.postgres, ['-D', pgdata, '-p', String(chosenPort), '-h', '127.0.0.1', '-k', '', '-c', 'max_connections=200', ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])], {
+  const extra = Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  const fast = durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const child = spawn(bin.postgres, ['-D', pgdata, '-p', String(chosenPort), '-h', '127.0.0.1', '-k', '', '-c', 'max_connections=200', ...fast, ...extra], {
     ...owner,
     detached: true,
     stdio: ['ignore', logFd, logFd],

@@ -87,23 +87,33 @@ export async function disableEndpoint(tx: Tx, id: string, reason: string): Promi
 }
 
 /**
- * A failed attempt that started at `at`: starts the failure streak if none is running and returns
- * its start. Takes no row lock while a streak runs (only its first failure writes).
+ * Failure streaks after a batch of attempts, one entry per endpoint: `failedAt` null means its
+ * latest attempt was delivered (the streak ends), a date means its latest was a failure: a streak
+ * starts then unless one is running — or, with `restart` (a delivered attempt came earlier in the
+ * batch), starts then anyway. Returns each failing endpoint's streak start. Only rows that
+ * may change are locked, in id order, so healthy endpoints cost no lock and concurrent recorders
+ * cannot deadlock on them.
  */
-export async function noteEndpointFailure(tx: Tx, id: string, at: Date): Promise<Date> {
-  const { rows } = await tx.query(
-    `with started as (
-       update webhook_endpoints set failing_since = $2 where id = $1 and failing_since is null returning failing_since
-     )
-     select coalesce((select failing_since from started), (select failing_since from webhook_endpoints where id = $1), $2) as since`,
-    [id, at],
-  );
-  return rows[0].since;
-}
-
-/** A delivered attempt ends the failure streak (no write while healthy). */
-export async function clearEndpointFailure(tx: Tx, id: string): Promise<void> {
-  await tx.query('update webhook_endpoints set failing_since = null where id = $1 and failing_since is not null', [id]);
+export async function noteEndpointOutcomes(tx: Tx, outcomes: Array<{ id: string; failedAt: Date | null; restart: boolean }>): Promise<Map<string, Date>> {
+  const { rows } = await tx.query({
+    name: 'endpoints.note_outcomes',
+    text: `with s as (select * from unnest($1::text[], $2::timestamptz[], $3::boolean[]) as s (id, failed_at, restart)),
+          locked as (
+            select ep.id, ep.failing_since from webhook_endpoints ep join s on s.id = ep.id
+             where s.failed_at is not null or ep.failing_since is not null
+             order by ep.id for update of ep
+          ),
+          changed as (
+            update webhook_endpoints ep set failing_since = s.failed_at from s, locked l
+             where ep.id = s.id and l.id = s.id and (s.failed_at is null or s.restart or l.failing_since is null)
+            returning ep.id, ep.failing_since
+          )
+     select l.id, coalesce(c.failing_since, l.failing_since) as since
+       from locked l join s on s.id = l.id left join changed c on c.id = l.id
+      where s.failed_at is not null`,
+    values: [outcomes.map((o) => o.id), outcomes.map((o) => o.failedAt), outcomes.map((o) => o.restart)],
+  });
+  return new Map(rows.map((r) => [r.id, r.since]));
 }
 
 export async function markEndpointDeleted(tx: Tx, id: string): Promise<void> {
@@ -112,12 +122,6 @@ export async function markEndpointDeleted(tx: Tx, id: string): Promise<void> {
       where id = $1 and deleted_at is null`,
     [id],
   );
-}
-
-/** Enabled endpoints and their filters: the dispatcher's fan-out candidates. */
-export async function enabledEndpoints(tx: Tx): Promise<Array<{ id: string; event_types: string[] }>> {
-  const { rows } = await tx.query('select id, event_types from webhook_endpoints where enabled and deleted_at is null');
-  return rows;
 }
 
 export async function insertSecret(tx: Tx, s: { tenantId: string; endpointId: string; mode: Mode; version: number; ciphertext: Buffer }): Promise<void> {

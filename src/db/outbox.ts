@@ -1,28 +1,20 @@
-// The dispatcher's side of the outbox, under row-level security: the claim transaction first
-// finds a scope with work (claimOutboxScope in crossTenant.ts), pins it, then claims its rows here.
+// What the dispatcher reads under row-level security once it has claimed a scope's outbox rows
+// (claimOutbox in crossTenant.ts): the events' types and the scope's enabled endpoints, in one statement.
 import type { Tx } from './pool.ts';
 
-export interface ClaimedEvent {
-  event_id: string;
-  type: string;
+export interface DispatchInputs {
+  events: Array<{ id: string; type: string }>;
+  endpoints: Array<{ id: string; event_types: string[] }>;
 }
 
-/** The pinned scope's oldest unclaimed rows, locked until commit; others skip them. */
-export async function claimOutboxBatch(tx: Tx, limit: number): Promise<ClaimedEvent[]> {
-  const { rows } = await tx.query(
-    `select o.event_id, e.type from outbox o join events e on e.tenant_id = o.tenant_id and e.id = o.event_id
-      order by o.seq limit $1 for update of o skip locked`,
-    [limit],
-  );
-  return rows;
+export async function dispatchInputs(tx: Tx, tenantId: string, eventIds: string[]): Promise<DispatchInputs> {
+  const { rows } = await tx.query({
+    name: 'outbox.dispatch_inputs',
+    text: `select coalesce((select json_agg(json_build_object('id', e.id, 'type', e.type))
+                              from events e where e.tenant_id = $1::uuid and e.id = any($2::text[])), '[]') as events,
+                  coalesce((select json_agg(json_build_object('id', ep.id, 'event_types', ep.event_types))
+                              from webhook_endpoints ep where ep.tenant_id = $1::uuid and ep.enabled and ep.deleted_at is null), '[]') as endpoints`,
+    values: [tenantId, eventIds],
+  });
+  return rows[0];
 }
-
-/** Deletes the dispatched rows; returns each one's wait in seconds (commit of its event → now, by the database clock). */
-export async function deleteOutbox(tx: Tx, eventIds: string[]): Promise<number[]> {
-  const { rows } = await tx.query(
-    'delete from outbox where event_id = any($1::text[]) returning extract(epoch from clock_timestamp() - created_at)::float8 as waited',
-    [eventIds],
-  );
-  return rows.map((r) => r.waited);
-}
-

@@ -32,3 +32,27 @@ export function decryptSecret(key: Buffer, owner: SecretOwner, sealed: Buffer): 
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(sealed.subarray(1 + NONCE_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
 }
+
+/**
+ * Decrypted secrets kept by their ciphertext, so a worker opens each once. The ciphertexts are
+ * read from the database with every batch, so a rotation or a revoke is seen at the next batch;
+ * only the decryption is saved. Bounded: cleared when full.
+ */
+export class SecretCache {
+  private readonly opened = new Map<string, string>();
+  private readonly max: number;
+  constructor(max = 10_000) {
+    this.max = max;
+  }
+
+  open(key: Buffer, owner: SecretOwner, sealed: Buffer): string {
+    const id = `${owner.tenantId}/${owner.endpointId}/${sealed.toString('base64')}`;
+    let secret = this.opened.get(id);
+    if (secret === undefined) {
+      secret = decryptSecret(key, owner, sealed);
+      if (this.opened.size >= this.max) this.opened.clear();
+      this.opened.set(id, secret);
+    }
+    return secret;
+  }
+}

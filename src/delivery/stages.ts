@@ -1,126 +1,218 @@
-// The deliver worker's stages for one attempt, each its own step:
-//   load    (transaction) the delivery, endpoint, event and signing secrets; nothing to do when
-//           the attempt was already made or the delivery ended;
-//   send    the signed request through the guarded client, no transaction held;
-//   record  (transaction) the attempt, the delivery's next state and what comes with it (the
-//           next attempt's job, or the endpoint's disable);
-//   requeue an overdue attempt whose job was lost, for the sweeper.
+// The deliver worker's stages, each working on a batch of attempts:
+//   claim and load  (one transaction) claim due attempts from the queue and read, scope by scope
+//                   under row-level security, each delivery with its endpoint, event and signing
+//                   secrets; attempts with nothing to do come back as done;
+//   send            one signed request per attempt through the guarded client, no transaction held;
+//   record          (one transaction, a group commit) the attempts, the deliveries' next states,
+//                   the endpoints' failure streaks and disables, the next attempts' jobs, and the
+//                   claims' completion;
+//   requeue         an overdue attempt whose job was lost, for the sweeper.
 import type { ServiceContext } from '../context.ts';
-import { insertAttempt } from '../db/attempts.ts';
-import { advanceDelivery, cancelDelivery, findDelivery, type DeliveryRow, type DeliveryStatus } from '../db/deliveries.ts';
-import { clearEndpointFailure, findEndpoint, noteEndpointFailure, type EndpointRow } from '../db/endpoints.ts';
-import { findEvent, type EventRow } from '../db/events.ts';
+import { recordAttempts, type AttemptRecord } from '../db/attempts.ts';
+import { cancelDeliveries, findDelivery, loadAttemptContexts, type AttemptContext, type DeliveryStatus } from '../db/deliveries.ts';
+import { noteEndpointOutcomes } from '../db/endpoints.ts';
 import type { Tx } from '../db/pool.ts';
-import { withTenant } from '../db/tenant.ts';
+import { pinScope, transaction, withTenant } from '../db/tenant.ts';
 import { newId } from '../ids.ts';
-import { presentEvent } from '../presenters/events.ts';
-import type { DeliverJob } from '../queue/index.ts';
-import type { TenantScope } from '../scope.ts';
-import { disableAutomatically, secretsForSigning } from '../services/endpoints.ts';
+import { presentEvent, type EventEnvelope } from '../presenters/events.ts';
+import type { DeliverJob, EndpointAttempt, HeldAttempt } from '../queue/index.ts';
+import type { Mode, TenantScope } from '../scope.ts';
+import { disableAutomatically } from '../services/endpoints.ts';
 import { classify, type Outcome } from './classify.ts';
 import type { GuardedClient, HttpResult } from './client.ts';
 import { buildWebhookRequest } from './request.ts';
+import type { SecretCache } from './secrets.ts';
 
-const scopeOf = (job: DeliverJob): TenantScope => ({ tenantId: job.tenant_id, mode: job.mode });
-
-/** Everything one attempt needs. */
+/** An attempt ready to send: its claim, where it goes, what it carries and what signs it. */
 export interface LoadedAttempt {
-  job: DeliverJob;
-  delivery: DeliveryRow;
-  endpoint: EndpointRow;
-  event: EventRow;
+  held: HeldAttempt;
+  url: string;
+  event: EventEnvelope;
   /** In clear, current first. */
   secrets: string[];
 }
 
+export interface ClaimedBatch {
+  /** How many attempts were claimed (ready + done). */
+  claimed: number;
+  ready: LoadedAttempt[];
+  /** Claims with nothing to send: the attempt was already made, or the delivery ended (or was cancelled now). */
+  done: HeldAttempt[];
+}
+
+/** Attempts grouped by the scope they run under; each scope's statements run with it pinned. */
+function byScope<T extends DeliverJob>(items: T[]): Map<string, { scope: TenantScope; items: T[] }> {
+  const groups = new Map<string, { scope: TenantScope; items: T[] }>();
+  for (const item of items) {
+    const key = `${item.tenant_id}/${item.mode}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { scope: { tenantId: item.tenant_id, mode: item.mode }, items: [] }));
+    group.items.push(item);
+  }
+  return groups;
+}
+
+const WAITING: readonly DeliveryStatus[] = ['pending', 'retrying'];
+
 /**
- * Loads the attempt's delivery, endpoint, event and secrets; undefined when there is nothing to
- * do: the attempt was already made (a redone job) or the delivery ended. A delivery whose
- * endpoint is disabled or deleted by now is cancelled instead.
+ * Claims up to `limit` due attempts (none to the endpoints of `ignoreEndpoints`) and loads them.
+ * A delivery whose endpoint is disabled or deleted by now is cancelled instead. Rolled back as a
+ * whole on any error, claims included.
  */
-export async function loadAttempt({ pool, config, clock }: ServiceContext, job: DeliverJob): Promise<LoadedAttempt | undefined> {
-  return withTenant(pool, scopeOf(job), async (tx) => {
-    const delivery = await findDelivery(tx, job.delivery_id);
-    if (!delivery || delivery.attempt_count !== job.attempt - 1 || !['pending', 'retrying'].includes(delivery.status)) return undefined;
-    const endpoint = await findEndpoint(tx, delivery.endpoint_id);
-    if (!endpoint || !endpoint.enabled) {
-      await cancelDelivery(tx, delivery.id, endpoint ? 'endpoint disabled' : 'endpoint deleted');
-      return undefined;
+export async function claimAndLoad(
+  { pool, queue, config, clock }: ServiceContext, secrets: SecretCache, limit: number, ignoreEndpoints: string[],
+): Promise<ClaimedBatch> {
+  return transaction(pool, async (tx) => {
+    const held = await queue.fetch(tx, limit, ignoreEndpoints);
+    const batch: ClaimedBatch = { claimed: held.length, ready: [], done: [] };
+    const now = clock.now();
+    for (const { scope, items } of byScope(held).values()) {
+      await pinScope(tx, scope);
+      const contexts = new Map((await loadAttemptContexts(tx, scope.tenantId, items.map((h) => h.delivery_id), now)).map((c) => [c.delivery_id, c]));
+      const cancel: Record<string, string[]> = {};
+      for (const h of items) {
+        const c = contexts.get(h.delivery_id);
+        if (!c || c.attempt_count !== h.attempt - 1 || !WAITING.includes(c.status)) {
+          batch.done.push(h);
+          continue;
+        }
+        const why = c.url === null ? 'endpoint deleted' : !c.enabled ? 'endpoint disabled' : !c.secrets.length ? 'endpoint has no signing secret' : undefined;
+        if (why) {
+          (cancel[why] ??= []).push(h.delivery_id);
+          batch.done.push(h);
+          continue;
+        }
+        batch.ready.push({
+          held: h, url: c.url!, event: envelopeOf(c, scope),
+          secrets: c.secrets.map((s) => secrets.open(config.encryptionKey, { tenantId: scope.tenantId, endpointId: c.endpoint_id }, s)),
+        });
+      }
+      for (const [reason, ids] of Object.entries(cancel)) await cancelDeliveries(tx, ids, reason);
     }
-    const event = await findEvent(tx, delivery.event_id);
-    if (!event) throw new Error(`delivery ${delivery.id}: event ${delivery.event_id} is missing`);
-    const secrets = await secretsForSigning(tx, config.encryptionKey, scopeOf(job), endpoint.id, clock.now());
-    if (!secrets.length) throw new Error(`endpoint ${endpoint.id} has no signing secret`);
-    return { job, delivery, endpoint, event, secrets };
+    return batch;
+  });
+}
+
+function envelopeOf(c: AttemptContext, scope: TenantScope): EventEnvelope {
+  return presentEvent({
+    tenant_id: scope.tenantId, id: c.event_id, mode: scope.mode, type: c.event_type, data: c.event_data,
+    previous_attributes: c.event_previous_attributes, created_at: c.event_created_at,
   });
 }
 
 export interface SentAttempt {
+  held: HeldAttempt;
   startedAt: Date;
   result: HttpResult;
   /** What the result means for the delivery, before the endpoint's failure streak is counted. */
   outcome: Outcome;
 }
 
-/** Signs and posts the webhook; the receiver's answer (or the failure to get one) is data. */
+/** Signs and posts one webhook; the receiver's answer (or the failure to get one) is data. */
 export async function sendAttempt({ config, clock }: ServiceContext, client: GuardedClient, loaded: LoadedAttempt): Promise<SentAttempt> {
   const startedAt = clock.now();
-  const request = buildWebhookRequest(presentEvent(loaded.event), loaded.secrets, loaded.job.attempt, startedAt);
-  const result = await client.post(loaded.endpoint.url, request.headers, request.body);
-  const outcome = classify(result, loaded.job.attempt, { scheduleMs: config.retryScheduleMs, now: clock.now().getTime() });
-  return { startedAt, result, outcome };
+  const request = buildWebhookRequest(loaded.event, loaded.secrets, loaded.held.attempt, startedAt);
+  const result = await client.post(loaded.url, request.headers, request.body);
+  const outcome = classify(result, loaded.held.attempt, { scheduleMs: config.retryScheduleMs, now: clock.now().getTime() });
+  return { held: loaded.held, startedAt, result, outcome };
+}
+
+/** An attempt as it was recorded; `outcome` undefined when it was already on record (a redone job). */
+export interface RecordedAttempt {
+  sent: SentAttempt;
+  outcome?: Outcome;
 }
 
 const STATUS_AFTER: Record<Outcome['kind'], DeliveryStatus> = { delivered: 'delivered', retry: 'retrying', failed: 'failed', disable: 'failed' };
 
 /**
- * Keeps the endpoint's failure streak: a delivered attempt ends it; a failed one starts it or,
- * once it has lasted `disableAfterMs`, turns the outcome into the endpoint's disable.
+ * Records a batch of sent attempts and completes every claim of `sent` and `done`, in one
+ * transaction. Per scope: the endpoints' failure streaks first (their rows are locked before any
+ * delivery's, as everywhere), then the attempts and the deliveries' moves in one statement, then
+ * any automatic disable. The next attempts' jobs and the claims' completion follow for the whole
+ * batch. A failed attempt becomes the endpoint's disable once its streak has lasted
+ * HERALD_DISABLE_AFTER.
  */
-async function trackFailures(tx: Tx, endpointId: string, startedAt: Date, outcome: Outcome, disableAfterMs: number): Promise<Outcome> {
-  if (outcome.kind === 'delivered') {
-    await clearEndpointFailure(tx, endpointId);
-    return outcome;
-  }
-  if (outcome.kind === 'disable') return outcome;
-  const since = await noteEndpointFailure(tx, endpointId, startedAt);
-  if (startedAt.getTime() - since.getTime() < disableAfterMs) return outcome;
-  return { kind: 'disable', reason: `failing continuously since ${since.toISOString()} (last: ${outcome.reason})` };
+export async function recordBatch(services: ServiceContext, sent: SentAttempt[], done: HeldAttempt[]): Promise<RecordedAttempt[]> {
+  const { pool, queue, config } = services;
+  return transaction(pool, async (tx) => {
+    const recorded: RecordedAttempt[] = [];
+    const next: Array<EndpointAttempt & { startAfter: Date }> = [];
+    const again = (held: HeldAttempt, at: Date): EndpointAttempt & { startAfter: Date } => ({
+      tenant_id: held.tenant_id, mode: held.mode, delivery_id: held.delivery_id, endpointId: held.endpointId, attempt: held.attempt + 1, startAfter: at,
+    });
+    for (const { scope, items } of byScope(sent.map((s) => ({ ...s.held, sent: s }))).values()) {
+      await pinScope(tx, scope);
+      const outcomes = await streakOutcomes(tx, items.map((i) => i.sent), config.disableAfterMs);
+      const records: AttemptRecord[] = items.map(({ sent: s }) => {
+        const outcome = outcomes.get(s)!;
+        return {
+          id: newId('attempt'), deliveryId: s.held.delivery_id, endpointId: s.held.endpointId, number: s.held.attempt,
+          startedAt: s.startedAt, durationMs: s.result.durationMs, statusCode: s.result.statusCode,
+          responseHeaders: s.result.error ? null : s.result.headers, responseBody: s.result.error ? null : s.result.body,
+          errorKind: s.result.error?.kind ?? null, errorMessage: s.result.error?.message ?? null,
+          status: STATUS_AFTER[outcome.kind], nextAttemptAt: outcome.kind === 'retry' ? outcome.at : null,
+          reason: outcome.kind === 'failed' || outcome.kind === 'disable' ? outcome.reason : null,
+        };
+      });
+      const moved = await recordAttempts(tx, scope.tenantId, scope.mode, records);
+      const disabled = new Set<string>();
+      for (const { sent: s } of items) {
+        if (!moved.has(s.held.delivery_id)) {
+          recorded.push({ sent: s });
+          continue;
+        }
+        const outcome = outcomes.get(s)!;
+        recorded.push({ sent: s, outcome });
+        if (!moved.get(s.held.delivery_id)) continue; // cancelled meanwhile: the attempt stays on record
+        if (outcome.kind === 'retry') next.push(again(s.held, outcome.at));
+        if (outcome.kind === 'disable' && !disabled.has(s.held.endpointId)) {
+          disabled.add(s.held.endpointId);
+          await disableAutomatically(tx, scope, s.held.endpointId, outcome.reason);
+        }
+      }
+    }
+    await queue.enqueueAttempts(tx, next);
+    await queue.complete(tx, [...sent.map((s) => s.held), ...done]);
+    return recorded;
+  });
 }
 
 /**
- * Records the attempt and moves the delivery on, in one transaction: the next attempt's job,
- * or the endpoint's disable, commit with it. Returns the outcome that applied (a failure can
- * become the endpoint's disable), or undefined when this attempt was already on record (a redone
- * job) — then nothing else changes either.
+ * Each attempt's outcome once its endpoint's failure streak is counted. Per endpoint, in the
+ * order the attempts started: a delivered one ends the streak; a failure after the last delivered
+ * one in this batch (or in a batch of failures only) starts the streak unless one runs, and turns
+ * into a disable once the streak has lasted `disableAfterMs`.
  */
-export async function recordAttempt({ pool, queue, config }: ServiceContext, job: DeliverJob, endpointId: string, sent: SentAttempt): Promise<Outcome | undefined> {
-  const scope = scopeOf(job);
-  const { result, startedAt } = sent;
-  return withTenant(pool, scope, async (tx) => {
-    const recorded = await insertAttempt(tx, {
-      tenantId: scope.tenantId, mode: scope.mode, id: newId('attempt'), deliveryId: job.delivery_id, endpointId,
-      number: job.attempt, startedAt, durationMs: result.durationMs, statusCode: result.statusCode,
-      responseHeaders: result.error ? null : result.headers, responseBody: result.error ? null : result.body,
-      errorKind: result.error?.kind ?? null, errorMessage: result.error?.message ?? null,
-    });
-    if (!recorded) return undefined;
-    const outcome = await trackFailures(tx, endpointId, startedAt, sent.outcome, config.disableAfterMs);
-    // Lock order is endpoint, then delivery, everywhere: a disable goes on to cancel the
-    // endpoint's other deliveries, whose own attempts may be recording right now.
-    if (outcome.kind === 'disable') await findEndpoint(tx, endpointId, true);
-    // Not advanced when the delivery was cancelled meanwhile (its endpoint deleted): the attempt stays on record.
-    const advanced = await advanceDelivery(tx, job.delivery_id, {
-      attempt: job.attempt, at: startedAt, status: STATUS_AFTER[outcome.kind],
-      nextAttemptAt: outcome.kind === 'retry' ? outcome.at : null,
-      reason: outcome.kind === 'failed' || outcome.kind === 'disable' ? outcome.reason : null,
-    });
-    if (advanced && outcome.kind === 'retry') {
-      await queue.enqueueAttempts(tx, [{ ...job, endpointId, attempt: job.attempt + 1, startAfter: outcome.at }]);
+async function streakOutcomes(tx: Tx, sent: SentAttempt[], disableAfterMs: number): Promise<Map<SentAttempt, Outcome>> {
+  const byEndpoint = new Map<string, SentAttempt[]>();
+  for (const s of sent) {
+    const list = byEndpoint.get(s.held.endpointId) ?? [];
+    list.push(s);
+    byEndpoint.set(s.held.endpointId, list);
+  }
+  const notes: Array<{ id: string; failedAt: Date | null; restart: boolean }> = [];
+  const trailing = new Map<string, SentAttempt[]>();
+  for (const [endpointId, list] of byEndpoint) {
+    list.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+    const lastDelivered = list.findLastIndex((s) => s.outcome.kind === 'delivered');
+    const failures = list.slice(lastDelivered + 1).filter((s) => s.outcome.kind === 'retry' || s.outcome.kind === 'failed');
+    trailing.set(endpointId, failures);
+    if (list.at(-1)!.outcome.kind === 'delivered') notes.push({ id: endpointId, failedAt: null, restart: false });
+    else if (failures.length) notes.push({ id: endpointId, failedAt: failures[0].startedAt, restart: lastDelivered >= 0 });
+  }
+  const since = notes.length ? await noteEndpointOutcomes(tx, notes) : new Map<string, Date>();
+  const outcomes = new Map<SentAttempt, Outcome>(sent.map((s) => [s, s.outcome]));
+  for (const [endpointId, failures] of trailing) {
+    const start = since.get(endpointId);
+    if (!start) continue;
+    for (const s of failures) {
+      if (s.startedAt.getTime() - start.getTime() < disableAfterMs) continue;
+      const reason = s.outcome.kind === 'retry' || s.outcome.kind === 'failed' ? s.outcome.reason : '';
+      outcomes.set(s, { kind: 'disable', reason: `failing continuously since ${start.toISOString()} (last: ${reason})` });
     }
-    if (advanced && outcome.kind === 'disable') await disableAutomatically(tx, scope, endpointId, outcome.reason);
-    return outcome;
-  });
+  }
+  return outcomes;
 }
 
 /**
@@ -129,9 +221,9 @@ export async function recordAttempt({ pool, queue, config }: ServiceContext, job
  * the delivery's lock, the attempt is no longer due or still has a live job.
  */
 export async function requeueOverdue({ pool, queue }: ServiceContext, job: DeliverJob): Promise<boolean> {
-  return withTenant(pool, scopeOf(job), async (tx) => {
+  return withTenant(pool, { tenantId: job.tenant_id, mode: job.mode as Mode }, async (tx) => {
     const delivery = await findDelivery(tx, job.delivery_id, true);
-    if (!delivery || !['pending', 'retrying'].includes(delivery.status) || delivery.attempt_count !== job.attempt - 1) return false;
+    if (!delivery || !WAITING.includes(delivery.status) || delivery.attempt_count !== job.attempt - 1) return false;
     return queue.queueAttemptNow(tx, { ...job, endpointId: delivery.endpoint_id });
   });
 }

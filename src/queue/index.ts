@@ -45,6 +45,12 @@ export interface DeliverJob {
 /** An attempt to put on the queue, and the endpoint it goes to (its pg-boss group). */
 export type EndpointAttempt = DeliverJob & { endpointId: string };
 
+/** An attempt this worker has claimed: the claim (job id and its retry count) fences every settle. */
+export type HeldAttempt = EndpointAttempt & { claim: { id: string; retryCount: number } };
+
+/** pg-boss NOTIFYs here when it inserts jobs due now (its notifyChannelSql for schema `pgboss`). */
+const NOTIFY_CHANNEL = `pgboss_${createHash('sha224').update('pgboss').digest('hex').slice(0, 24)}`;
+
 /** Deterministic per (delivery, attempt), so scheduling the same attempt twice inserts one job. */
 export function jobId(deliveryId: string, attempt: number): string {
   const h = createHash('sha256').update(`herald:deliver:${deliveryId}:${attempt}`).digest();
@@ -56,13 +62,6 @@ export function jobId(deliveryId: string, attempt: number): string {
 
 /** pg-boss statements run inside the caller's transaction, committing with its rows. */
 const inTransaction = (tx: Tx) => ({ executeSql: (text: string, values?: unknown[]) => tx.query(text, values) });
-
-export interface WorkOptions {
-  /** Attempts in flight at once in this process. */
-  concurrency: number;
-  /** Attempts to one endpoint in flight at once in this process. */
-  endpointConcurrency: number;
-}
 
 export interface QueueSetup {
   databaseUrl: string;
@@ -96,7 +95,8 @@ export class Queue {
       monitorIntervalSeconds: 5,
       maintenanceIntervalSeconds: 600,
       reindex: false,
-      useListenNotify: worker,
+      // Workers LISTEN themselves (Queue.listen): pg-boss's own listener serves only its work() loops.
+      useListenNotify: false,
     });
     this.boss.on('error', (err) => logger.warn({ err }, 'job queue error'));
   }
@@ -110,9 +110,9 @@ export class Queue {
     await this.boss.stop({ graceful: options.graceful, timeout: options.timeoutMs });
   }
 
-  /** A pg-boss startAfter: the clock instant as a delay from the database's now (seconds). */
-  private delayUntil(at: Date): string {
-    return String(Math.max(0, (at.getTime() - this.clock.now().getTime()) / 1000));
+  /** A clock instant in real time, as pg-boss schedules by the database's clock (the offset of a test's clock removed). */
+  private realTime(at: Date): Date {
+    return new Date(at.getTime() - (this.clock.now().getTime() - Date.now()));
   }
 
   /**
@@ -125,7 +125,7 @@ export class Queue {
       DELIVER_QUEUE,
       attempts.map(({ startAfter, endpointId, ...data }) => ({
         id: jobId(data.delivery_id, data.attempt), data, group: { id: endpointId },
-        ...(startAfter ? { startAfter: this.delayUntil(startAfter) as unknown as number } : {}),
+        ...(startAfter ? { startAfter: this.realTime(startAfter) } : {}),
       })),
       { db: inTransaction(tx) },
     );
@@ -198,43 +198,99 @@ export class Queue {
     return rows[0];
   }
 
-  /** pg-boss's fetch plan degrades on stale statistics; the owner's function re-ANALYZEs its jobs. */
+  /**
+   * Refreshes the planner's statistics of the job table and of the delivery tables beside it
+   * (the owner's function: only it may ANALYZE): on stale statistics pg-boss's fetch and the
+   * delivery statements scan instead of looking up by key.
+   */
   async analyze(): Promise<void> {
-    await this.pool.query('select analyze_job_queue()');
+    await this.pool.query('select refresh_delivery_statistics()');
   }
 
   /**
-   * Works deliver jobs, one attempt per job, `handle` awaited per job. Returns when subscribed.
-   * Each job's group is its endpoint; an endpoint at `endpointConcurrency` attempts in this
-   * process is skipped at fetch, so a slow one leaves the other slots to everyone else.
+   * Claims up to `limit` attempts due now, oldest first, skipping the endpoints in
+   * `ignoreEndpoints` (their pg-boss group), inside `tx` (so a rolled-back load leaves them queued).
+   * A claim lasts while it is touched (heartbeat) and at most the queue's expiry.
    */
-  async work(options: WorkOptions, handle: (attempt: DeliverJob) => Promise<void>): Promise<void> {
-    await this.boss.work<DeliverJob>(
-      DELIVER_QUEUE,
-      {
-        batchSize: 1, localConcurrency: options.concurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 2,
-        localGroupConcurrency: options.endpointConcurrency,
-      },
-      async ([job]) => {
-        try {
-          await handle(job.data);
-        } finally {
-          // With one job per fetch pg-boss would sleep its polling interval after each job, even with
-          // a backlog; a worker that just had work fetches again at once (and sleeps when empty).
-          this.wake(true);
-        }
-      },
+  async fetch(tx: Tx, limit: number, ignoreEndpoints: string[]): Promise<HeldAttempt[]> {
+    const jobs = await this.boss.fetch<DeliverJob>(DELIVER_QUEUE, {
+      batchSize: limit, ignoreGroups: ignoreEndpoints.length ? ignoreEndpoints : null, db: inTransaction(tx),
+    });
+    return jobs.map((j) => ({ ...j.data, endpointId: j.groupId ?? '', claim: { id: j.id, retryCount: j.retryCount } }));
+  }
+
+  /** Heartbeats the claims still held; returns the job ids whose claim lapsed (another worker may have them now). */
+  async touch(held: HeldAttempt[]): Promise<Set<string>> {
+    if (!held.length) return new Set();
+    // pg-boss declares the answer as an empty interface; `settled` lists the claims it touched.
+    const result = (await this.boss.touch(DELIVER_QUEUE, held.map((h) => h.claim))) as unknown as { settled?: string[] };
+    const kept = new Set(result.settled ?? []);
+    return new Set(held.map((h) => h.claim.id).filter((id) => !kept.has(id)));
+  }
+
+  /**
+   * Ends these claims as done, inside `tx` (with the attempts' records). A lapsed claim is left
+   * alone. The jobs are deleted rather than kept as completed: Herald's own tables record the
+   * attempt, and a job row left behind costs an index-wide update now and a retention delete later.
+   */
+  async complete(tx: Tx, held: HeldAttempt[]): Promise<void> {
+    if (!held.length) return;
+    await this.boss.deleteJob(DELIVER_QUEUE, held.map((h) => h.claim), { db: inTransaction(tx) });
+  }
+
+  /**
+   * Gives claims back unstarted (a worker shutting down, or attempts that waited too long in
+   * memory): queued again, due now, without counting as a retry — pg-boss's own restore, which it
+   * does not export.
+   */
+  async release(held: HeldAttempt[]): Promise<void> {
+    if (!held.length) return;
+    await this.pool.query(
+      `update pgboss.job set state = 'created', started_on = null, heartbeat_on = null
+        where name = $1 and id = any($2::uuid[]) and state = 'active'
+          and (id::text || ':' || retry_count::text) = any($3::text[])`,
+      [DELIVER_QUEUE, held.map((h) => h.claim.id), held.map((h) => `${h.claim.id}:${h.claim.retryCount}`)],
     );
   }
 
-  /** Stops fetching and waits for the jobs in hand. */
-  async stopWork(): Promise<void> {
-    await this.boss.offWork(DELIVER_QUEUE, { wait: true });
-  }
-
-  /** Wakes this process's deliver workers (`busy`: only those holding a job, once they finish it). */
-  wake(busy = false): void {
-    for (const w of this.boss.getWipData()) if (w.name === DELIVER_QUEUE && (!busy || w.count > 0)) this.boss.notifyWorker(w.id);
+  /**
+   * Calls `onReady` whenever attempts become due now anywhere (pg-boss NOTIFYs on its channel when
+   * it inserts a job due now), over a connection of its own that reconnects by itself.
+   */
+  listen(onReady: () => void, logger: Logger): { close(): void } {
+    let client: Tx | undefined;
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const connect = async () => {
+      if (closed) return;
+      try {
+        const c = await this.pool.connect();
+        if (closed) return c.release(true);
+        c.on('notification', () => onReady());
+        c.on('error', (err) => {
+          logger.warn({ err }, 'job queue listener lost; reconnecting');
+          c.release(err);
+          if (client === c) client = undefined;
+          timer = setTimeout(() => void connect(), 1_000);
+        });
+        await c.query(`listen "${NOTIFY_CHANNEL}"`);
+        client = c;
+        onReady(); // anything that became due while not listening
+      } catch (err) {
+        logger.warn({ err }, 'job queue listener failed to connect; retrying');
+        timer = setTimeout(() => void connect(), 1_000);
+      }
+    };
+    void connect();
+    return {
+      close() {
+        closed = true;
+        clearTimeout(timer);
+        // The connection carries LISTEN state; drop it rather than return it to the pool.
+        client?.release(true);
+        client = undefined;
+      },
+    };
   }
 }
 

@@ -107,3 +107,20 @@ export async function dispatched(api: TestApi, eventIds: string[], timeoutMs = 1
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * A job is deleted once its attempt is recorded, so a test that counts jobs notes each one as it
+ * is inserted (pg-boss also deletes and re-inserts a job it retries): a trigger of the test's own
+ * database, kept in `jobs_seen`. Returns a reader of one delivery's notes, oldest first.
+ */
+export async function noteJobInserts(api: TestApi) {
+  await api.db.owner.query(`
+    create table if not exists jobs_seen (seen serial, id uuid, group_id text, data jsonb);
+    create or replace function note_job() returns trigger language plpgsql security definer as $$
+      begin insert into jobs_seen (id, group_id, data) values (new.id, new.group_id, new.data); return null; end $$;
+    drop trigger if exists note_job on pgboss.job;
+    create trigger note_job after insert on pgboss.job for each row execute function note_job();`);
+  return async (deliveryId: string) => (await api.db.owner.query(
+    `select id::text, group_id, data->>'attempt' as attempt from jobs_seen where data->>'delivery_id' = $1 order by seen`, [deliveryId])).rows as
+    Array<{ id: string; group_id: string; attempt: string }>;
+}

@@ -67,9 +67,8 @@ test.serial('a batch that fails after writing leaves its events in the outbox an
   t.deepEqual(await dispatchBatch(services()), { events: 0, deliveries: 0 }, 'the outbox is empty');
 });
 
-test.serial('a batch held open by one dispatcher does not stop another from dispatching the other tenants', async (t) => {
+test.serial('a batch held open by one dispatcher holds only the events it claimed: another dispatcher dispatches what arrives meanwhile', async (t) => {
   const slow = await tenantWithEvents(2);
-  const other = await tenantWithEvents(2);
   let release!: () => void;
   let holding!: () => void;
   const held = new Promise<void>((resolve) => (holding = resolve));
@@ -77,14 +76,32 @@ test.serial('a batch held open by one dispatcher does not stop another from disp
     holding();
     await new Promise<void>((resolve) => (release = resolve));
   });
-  // The oldest outbox rows are the slow tenant's: the first dispatcher takes them and stalls.
+  // The first dispatcher claims everything in the outbox (the slow tenant's events) and stalls.
   const first = dispatchBatch(services(stalling));
   await held;
-  t.deepEqual(await dispatchBatch(services()), { events: 2, deliveries: 4 }, 'the second dispatcher skips the locked rows');
+  const other = await tenantWithEvents(2);
+  t.deepEqual(await dispatchBatch(services()), { events: 2, deliveries: 4 }, 'the second dispatcher skips the claimed rows');
   t.deepEqual(await state(other.tenant.id), { outbox: 0, deliveries: 4, jobs: 4 });
   t.deepEqual(await dispatchBatch(services()), { events: 0, deliveries: 0 }, 'nothing else is free');
 
   release();
   t.deepEqual(await first, { events: 2, deliveries: 4 });
   t.deepEqual(await state(slow.tenant.id), { outbox: 0, deliveries: 4, jobs: 4 });
+});
+
+test.serial('one batch claims several tenants\' and both modes\' events, each fanned out under its own scope', async (t) => {
+  const a = await tenantWithEvents(2);
+  const b = await tenantWithEvents(3);
+  const testKey = (await a.tenant.key({ mode: 'test' })).key;
+  const res = await api.request('POST', '/v1/webhook-endpoints', { token: testKey, body: { url: 'http://127.0.0.1:9/t', event_types: ['*'] } });
+  t.is(res.status, 201);
+  await emit(api, testKey, 'stock.counted', { mode: 'test' });
+  t.deepEqual(await dispatchBatch(services()), { events: 6, deliveries: 11 });
+  const rows = await api.db.owner.query(
+    `select d.tenant_id, d.mode, e.tenant_id as event_tenant, e.mode as event_mode, ep.tenant_id as endpoint_tenant, ep.mode as endpoint_mode
+       from deliveries d join events e on e.id = d.event_id join webhook_endpoints ep on ep.id = d.endpoint_id
+      where d.tenant_id = any($1::uuid[])`, [[a.tenant.id, b.tenant.id]]);
+  t.is(rows.rowCount, 11);
+  for (const r of rows.rows) t.like(r, { event_tenant: r.tenant_id, endpoint_tenant: r.tenant_id, event_mode: r.mode, endpoint_mode: r.mode });
+  t.deepEqual(await state(a.tenant.id), { outbox: 0, deliveries: 5, jobs: 5 });
 });

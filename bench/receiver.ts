@@ -1,0 +1,67 @@
+// The benchmark's webhook receivers, in a process of their own (so their CPU is not Herald's):
+// a few HTTP servers on loopback that answer 200 at once (or after `delayMs`, for slow endpoints)
+// and note each request's arrival time and the latency from the event's created_at.
+// Controlled over IPC by bench/receivers.ts: `start` → the ports; `take` → the arrivals so far.
+import { createServer, type Server } from 'node:http';
+
+export interface Arrival {
+  /** The request path: identifies the endpoint. */
+  path: string;
+  /** webhook-id: the event. */
+  id: string;
+  /** Unix ms at arrival. */
+  at: number;
+  /** Milliseconds from the event's created_at to arrival. */
+  latencyMs: number;
+  attempt: number;
+}
+
+type Command = { type: 'start'; servers: number; delays?: Record<string, number> } | { type: 'take' } | { type: 'stop' };
+
+let arrivals: Arrival[] = [];
+let delays: Record<string, number> = {};
+const servers: Server[] = [];
+
+function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const at = Date.now();
+    const body = Buffer.concat(chunks).toString('utf8');
+    // The envelope's created_at is its fifth field; parse only what is needed.
+    const created = /"created_at":"([^"]+)"/.exec(body)?.[1];
+    const path = req.url ?? '/';
+    arrivals.push({
+      path, id: String(req.headers['webhook-id']), at, latencyMs: created ? at - Date.parse(created) : NaN,
+      attempt: Number(req.headers['herald-attempt']),
+    });
+    const delay = delays[path.split('/')[1] ?? ''] ?? 0;
+    const answer = () => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+      res.end('ok');
+    };
+    if (delay) setTimeout(answer, delay);
+    else answer();
+  });
+}
+
+process.on('message', async (command: Command) => {
+  if (command.type === 'start') {
+    delays = command.delays ?? {};
+    const ports: number[] = [];
+    for (let i = 0; i < command.servers; i++) {
+      const server = createServer({ keepAliveTimeout: 60_000 }, handle);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push(server);
+      ports.push((server.address() as { port: number }).port);
+    }
+    process.send!({ type: 'started', ports });
+  } else if (command.type === 'take') {
+    const taken = arrivals;
+    arrivals = [];
+    process.send!({ type: 'taken', arrivals: taken });
+  } else if (command.type === 'stop') {
+    for (const s of servers) s.closeAllConnections();
+    process.exit(0);
+  }
+});
