@@ -70,6 +70,8 @@ export interface Route<B = unknown, Q = unknown, X extends Access = Access> {
   cors?: boolean;
   /** Its answer shows a secret once (a new API key): never stored for replay, so Idempotency-Key is refused. */
   showsSecret?: boolean;
+  /** Idempotency-Key is ignored (storefront cart creation: there is no cart token yet to scope it to). */
+  ignoresIdempotencyKey?: boolean;
   handle(req: Request<B, Q, AuthFor<X>>): Promise<Reply>;
 }
 
@@ -121,7 +123,7 @@ export function mount(router: Router, routes: Route<any, any, any>[], services: 
       const body = r.body && !r.ownBodyValidation && !upload ? parseWith(r.body, rawBody === undefined ? {} : rawBody) : undefined;
       const parsedQuery = r.query ? parseWith(r.query, query, '/query') : undefined;
       const handle = () => r.handle({ body, query: parsedQuery, params: ctx.params, auth, headers: ctx.headers, upload, http: ctx, services });
-      const keyed = r.method === 'post' ? idempotencyKey(ctx, r.access, auth) : undefined;
+      const keyed = r.method === 'post' && !r.ignoresIdempotencyKey ? idempotencyKey(ctx, r.access, auth) : undefined;
       if (keyed && r.showsSecret) throw badRequest('Idempotency-Key is not accepted here: the answer holds a secret that is shown once and never stored');
       // An upload is fingerprinted by its type, digest and query (alt, position), not its bytes.
       const fingerprinted = upload ? { content_type: upload.contentType, sha256: createHash('sha256').update(upload.bytes).digest('hex'), query } : rawBody;
@@ -137,8 +139,8 @@ export function mount(router: Router, routes: Route<any, any, any>[], services: 
 
 /**
  * Every tenant POST honours Idempotency-Key, and so does every storefront POST made with a
- * cart-token (the key is then scoped to that token: two shoppers' carts never share a key; cart
- * creation, which has no token yet, ignores it). The handler then runs inside the key's transaction.
+ * cart-token (the key is then scoped to that token: two shoppers' carts never share a key). The
+ * handler then runs inside the key's transaction.
  */
 function idempotencyKey(ctx: KoaContext, access: Access, auth: Auth | ShopScope | undefined): { scope: TenantScope; key: string } | undefined {
   const key = ctx.get('idempotency-key');

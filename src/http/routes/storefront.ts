@@ -80,7 +80,7 @@ export const storefrontRoutes = [
   }),
   route({
     method: 'post', path: '/storefront/v1/carts', summary: 'Create a cart; its token (shown once) is the cart-token for every later request', tag, access,
-    body: NewCart, response: { status: 201, schema: NewCartAnswer }, errors: [422],
+    body: NewCart, response: { status: 201, schema: NewCartAnswer }, errors: [422], ignoresIdempotencyKey: true,
     handle: async ({ body, auth, services }) => {
       const { cart, token } = await createCart(services, auth, body);
       return { status: 201, body: { ...presentCart(cart), token }, headers: PRIVATE };

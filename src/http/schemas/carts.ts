@@ -1,5 +1,6 @@
-// Inputs of the storefront's carts and checkout. Quantities are checked by the service (1–999 and
-// at most 50 lines are 422s, as DESIGN §4 says); here only their type.
+// Inputs of the storefront's carts and checkout. Quantities and the number of lines are checked by
+// the service (1–999 and at most 50 lines; beyond either is a 422, as DESIGN §4 says); here only
+// their type.
 import { z } from 'zod';
 import { ResourceId } from './commerce.ts';
 import { NewAddress } from './customers.ts';
@@ -10,7 +11,7 @@ export const CartLine = z.strictObject({
 });
 
 export const NewCart = z.strictObject({
-  items: z.array(CartLine).max(50).optional().describe('Lines to start with'),
+  items: z.array(CartLine).max(100).optional().describe('Lines to start with (a cart holds at most 50 lines)'),
 });
 
 export const CartItemPatch = z.strictObject({ quantity: z.number().int().describe('1 to 999') });
