@@ -104,6 +104,8 @@ alter table orders
   -- The order holds its stock and its coupon redemption: from paying (API orders) or from its
   -- checkout's completion (storefront orders) until it is cancelled.
   add column reserved boolean not null default false,
+  -- A storefront order still pending then is cancelled (HERALD_UNPAID_ORDER_TTL after its checkout completed).
+  add column payment_due_at timestamptz,
   add foreign key (tenant_id, mode, checkout_id) references checkouts (tenant_id, mode, id);
 
 -- Existing orders: numbered in creation order, their coupon listed as their one discount, and
@@ -118,7 +120,7 @@ insert into order_numbers (tenant_id, mode, last_number) select tenant_id, mode,
 alter table orders force row level security;
 alter table orders alter column number set not null, alter column name set not null;
 create unique index orders_number on orders (tenant_id, mode, number);
-create index orders_unpaid on orders (created_at) where status = 'pending' and source = 'storefront';
+create index orders_unpaid on orders (payment_due_at) where status = 'pending' and source = 'storefront';
 
 call herald_isolate_tenant_table('settings');
 call herald_isolate_tenant_table('order_numbers');
@@ -140,17 +142,17 @@ as $$
    order by c.expires_at, c.id limit p_max
 $$;
 
-create function unpaid_storefront_orders(p_before timestamptz, p_max int)
+create function unpaid_storefront_orders(p_now timestamptz, p_max int)
 returns table (tenant_id uuid, mode text, order_id text)
 language sql stable security definer set search_path = public, pg_temp
 as $$
   select o.tenant_id, o.mode, o.id from orders o
-   where o.status = 'pending' and o.source = 'storefront' and o.created_at < p_before
-   order by o.created_at, o.id limit p_max
+   where o.status = 'pending' and o.source = 'storefront' and o.payment_due_at <= p_now
+   order by o.payment_due_at, o.id limit p_max
 $$;
 
 grant select (tenant_id, mode, id, status, expires_at) on checkouts to herald_lookup;
-grant select (tenant_id, mode, id, status, source, created_at) on orders to herald_lookup;
+grant select (tenant_id, mode, id, status, source, payment_due_at) on orders to herald_lookup;
 alter function expired_checkouts(timestamptz, int) owner to herald_lookup;
 alter function unpaid_storefront_orders(timestamptz, int) owner to herald_lookup;
 revoke all on function expired_checkouts(timestamptz, int), unpaid_storefront_orders(timestamptz, int) from public;

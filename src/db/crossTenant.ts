@@ -92,10 +92,10 @@ export async function expiredCheckouts(pool: Pool, now: Date, limit: number): Pr
 
 /**
  * Why: the worker cancels every tenant's storefront orders left unpaid past
- * HERALD_UNPAID_ORDER_TTL. Pending storefront orders created before `before`, oldest first, at
- * most `limit`; each is cancelled under its own tenant.
+ * HERALD_UNPAID_ORDER_TTL. Pending storefront orders whose payment was due at `now`, oldest
+ * first, at most `limit`; each is cancelled under its own tenant.
  */
-export async function unpaidStorefrontOrders(pool: Pool, before: Date, limit: number): Promise<ScopedId[]> {
-  const { rows } = await pool.query('select tenant_id, mode, order_id as id from unpaid_storefront_orders($1, $2)', [before, limit]);
+export async function unpaidStorefrontOrders(pool: Pool, now: Date, limit: number): Promise<ScopedId[]> {
+  const { rows } = await pool.query('select tenant_id, mode, order_id as id from unpaid_storefront_orders($1, $2)', [now, limit]);
   return rows;
 }

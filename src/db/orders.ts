@@ -45,6 +45,8 @@ export interface OrderRow {
   discounts: AppliedDiscount[];
   /** Holds its stock and its coupon redemption (paid, or completed from a checkout, and not cancelled). */
   reserved: boolean;
+  /** A storefront order still pending then is cancelled. */
+  payment_due_at: Date | null;
   customer_id: string | null;
   coupon_id: string | null;
   coupon_code: string | null;
@@ -62,11 +64,11 @@ export interface OrderRow {
 }
 
 export type NewOrder = Pick<OrderRow, 'id' | 'customer_id' | 'coupon_id' | 'coupon_code' | 'currency' | 'subtotal' | 'discount' | 'total' | 'metadata'
-  | 'discounts' | 'email' | 'shipping_address' | 'checkout_id' | 'source'>;
+  | 'discounts' | 'email' | 'shipping_address' | 'checkout_id' | 'source' | 'payment_due_at'>;
 export type NewLineItem = Omit<LineItemRow, 'amount'> & { position: number };
 
 const ORDER_COLUMNS = `o.tenant_id, o.id, o.mode, o.number, o.name, o.status, o.source, o.checkout_id, o.email, o.shipping_address, o.discounts,
-  o.reserved, o.customer_id, o.coupon_id, o.coupon_code, o.currency, o.subtotal,
+  o.reserved, o.payment_due_at, o.customer_id, o.coupon_id, o.coupon_code, o.currency, o.subtotal,
   o.discount, o.total, o.metadata, o.created_at, o.updated_at, o.paid_at, o.fulfilled_at, o.cancelled_at`;
 const LINE_ITEM_JSON = `json_build_object('id', li.id, 'variant_id', li.variant_id, 'product_id', li.product_id, 'sku', li.sku,
   'name', li.name, 'unit_price', li.unit_price, 'quantity', li.quantity, 'amount', li.amount)`;
@@ -89,10 +91,10 @@ export async function insertOrder(tx: Tx, scope: TenantScope, order: NewOrder, i
        returning last_number
      ), o as (
        insert into orders (tenant_id, mode, id, number, name, customer_id, coupon_id, coupon_code, currency, subtotal, discount, total, metadata,
-                           discounts, email, shipping_address, checkout_id, source, reserved)
+                           discounts, email, shipping_address, checkout_id, source, reserved, payment_due_at)
        select $1::uuid, $2, $3, n.last_number,
               coalesce((select order_number_prefix from settings where tenant_id = $1::uuid and mode = $2), '#') || n.last_number,
-              $4, $5, $6, $7, $8::bigint, $9::bigint, $10::bigint, $11::jsonb, $20::jsonb, $21, $22::jsonb, $23, $24, $25::boolean
+              $4, $5, $6, $7, $8::bigint, $9::bigint, $10::bigint, $11::jsonb, $20::jsonb, $21, $22::jsonb, $23, $24, $25::boolean, $26::timestamptz
          from n
        returning *
      ), li as (
@@ -108,7 +110,7 @@ export async function insertOrder(tx: Tx, scope: TenantScope, order: NewOrder, i
       order.subtotal, order.discount, order.total, JSON.stringify(order.metadata),
       ...columns(items, ['id', 'position', 'variant_id', 'product_id', 'sku', 'name', 'unit_price', 'quantity']),
       JSON.stringify(order.discounts), order.email, order.shipping_address && JSON.stringify(order.shipping_address), order.checkout_id,
-      order.source, order.source === 'storefront',
+      order.source, order.source === 'storefront', order.payment_due_at,
     ],
   });
   return rows[0];
@@ -143,19 +145,19 @@ const STATUS_TIMESTAMP = { paid: 'paid_at', fulfilled: 'fulfilled_at', cancelled
 
 /**
  * Moves the order to `to` only from one of `from` (a conditional update: concurrent moves
- * serialise on the row), setting whether it holds its stock and coupon now. `createdBefore`
- * limits the move to orders created before that instant (the unpaid-order cancellation).
+ * serialise on the row), setting whether it holds its stock and coupon now. `dueBy` limits the
+ * move to orders whose payment was due by that instant (the unpaid-order cancellation).
  */
 export async function transitionOrder(
-  tx: Tx, id: string, move: { from: OrderStatus[]; to: keyof typeof STATUS_TIMESTAMP; reserved: boolean; createdBefore?: Date },
+  tx: Tx, id: string, move: { from: OrderStatus[]; to: keyof typeof STATUS_TIMESTAMP; reserved: boolean; dueBy?: Date },
 ): Promise<OrderRow | undefined> {
   const { rows } = await tx.query(
     `with o as (
        update orders set status = $2, ${STATUS_TIMESTAMP[move.to]} = clock_timestamp(), updated_at = clock_timestamp(), reserved = $4
-        where id = $1 and status = any($3::text[]) and ($5::timestamptz is null or created_at < $5) returning *
+        where id = $1 and status = any($3::text[]) and ($5::timestamptz is null or payment_due_at <= $5) returning *
      )
      select ${WITH_LINE_ITEMS} from o`,
-    [id, move.to, move.from, move.reserved, move.createdBefore ?? null],
+    [id, move.to, move.from, move.reserved, move.dueBy ?? null],
   );
   return rows[0];
 }

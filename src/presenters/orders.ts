@@ -42,6 +42,7 @@ export const Order = z.object({
   metadata: Metadata,
   created_at: z.string(),
   updated_at: z.string(),
+  payment_due_at: z.string().nullable().describe('Storefront orders: still pending then, the order is cancelled and its stock and coupon returned'),
   paid_at: z.string().nullable(),
   fulfilled_at: z.string().nullable(),
   cancelled_at: z.string().nullable(),
@@ -67,6 +68,6 @@ export function presentOrder(row: OrderRow): z.infer<typeof Order> {
     subtotal: Number(row.subtotal), discount: Number(row.discount), discounts: presentDiscounts(row.discounts), total: Number(row.total),
     line_items: row.line_items.map(presentLineItem),
     metadata: row.metadata, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString(),
-    paid_at: iso(row.paid_at), fulfilled_at: iso(row.fulfilled_at), cancelled_at: iso(row.cancelled_at),
+    payment_due_at: iso(row.payment_due_at), paid_at: iso(row.paid_at), fulfilled_at: iso(row.fulfilled_at), cancelled_at: iso(row.cancelled_at),
   };
 }

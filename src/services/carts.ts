@@ -157,17 +157,19 @@ export async function createCheckout({ pool, clock }: ServiceContext, scope: Ten
  * completed or expired, its cart was checked out, a line is no longer sold, stock is short, or the
  * coupon ran out; any of them leaves nothing changed.
  */
-export async function completeCheckout({ pool, clock }: ServiceContext, scope: TenantScope, id: string, token: string | undefined): Promise<{ checkout: CheckoutRow; order: OrderRow }> {
+export async function completeCheckout({ pool, clock, config }: ServiceContext, scope: TenantScope, id: string, token: string | undefined): Promise<{ checkout: CheckoutRow; order: OrderRow }> {
   return withTenant(pool, scope, async (tx) => {
     const checkout = await findOr404('checkout', id, (id) => findCheckout(tx, id, { forUpdate: true }));
     const cart = await findCart(tx, checkout.cart_id, { tokenHash: token ? hashToken(token) : '', forUpdate: true });
     if (!cart) throw notFound('no such checkout');
     if (checkout.status !== 'open') throw conflict(`this checkout is ${checkout.status}`);
-    if (clock.now() >= checkout.expires_at) throw conflict('this checkout has expired; check out again');
+    const now = clock.now();
+    if (now >= checkout.expires_at) throw conflict('this checkout has expired; check out again');
     if (cart.completed_at) throw conflict('this cart was already checked out');
     const sellable = new Set((await findSellableVariants(tx, checkout.line_items.map((l) => l.variant_id))).filter((v) => v.product_active).map((v) => v.id));
     if (checkout.line_items.some((l) => !sellable.has(l.variant_id))) throw conflict('an item of this checkout is no longer sold');
-    const order = await placeCheckoutOrder(tx, scope, checkout, (await findCustomerIdByEmail(tx, checkout.email)) ?? null);
+    const customerId = (await findCustomerIdByEmail(tx, checkout.email)) ?? null;
+    const order = await placeCheckoutOrder(tx, scope, checkout, customerId, new Date(now.getTime() + config.unpaidOrderTtlMs));
     const completed = (await completeCheckoutRow(tx, id, order.id))!;
     await completeCart(tx, cart.id);
     await recordEvent(tx, scope, 'checkout.completed', presentCheckout(completed));

@@ -50,14 +50,14 @@ export async function expireCheckouts(services: ServiceContext): Promise<number>
 
 /** Cancels every storefront order unpaid for longer than HERALD_UNPAID_ORDER_TTL; returns how many. */
 export async function cancelUnpaidOrders(services: ServiceContext): Promise<number> {
-  const { pool, clock, config } = services;
+  const { pool, clock } = services;
   let cancelled = 0;
   for (;;) {
-    const before = new Date(clock.now().getTime() - config.unpaidOrderTtlMs);
-    const batch = await unpaidStorefrontOrders(pool, before, BATCH);
+    const now = clock.now();
+    const batch = await unpaidStorefrontOrders(pool, now, BATCH);
     let changed = 0;
     for (const row of batch) {
-      if (await cancelUnpaidOrder(services, { tenantId: row.tenant_id, mode: row.mode }, row.id, before)) changed++;
+      if (await cancelUnpaidOrder(services, { tenantId: row.tenant_id, mode: row.mode }, row.id, now)) changed++;
     }
     cancelled += changed;
     if (batch.length < BATCH || changed === 0) return cancelled;

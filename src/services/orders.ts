@@ -39,7 +39,7 @@ export async function createOrder({ pool, clock }: ServiceContext, scope: Tenant
     const row = await insertOrder(tx, scope, {
       id: newId('order'), customer_id: input.customer_id ?? null, coupon_id: q.coupon?.id ?? null, coupon_code: q.coupon?.code ?? null,
       currency: q.currency, subtotal: q.subtotal, discount: q.discount, discounts: q.discounts, total: q.total, metadata: input.metadata ?? {},
-      email: null, shipping_address: null, checkout_id: null, source: 'api',
+      email: null, shipping_address: null, checkout_id: null, source: 'api', payment_due_at: null,
     }, q.items);
     await recordEvent(tx, scope, 'order.created', presentOrder(row));
     return row;
@@ -51,11 +51,13 @@ export async function createOrder({ pool, clock }: ServiceContext, scope: Tenant
  * checkout's quote, holding its stock and coupon redemption from the start (409 when short).
  * The caller records order.created after checkout.completed.
  */
-export async function placeCheckoutOrder(tx: Tx, scope: TenantScope, checkout: CheckoutRow, customerId: string | null): Promise<OrderRow> {
+export async function placeCheckoutOrder(
+  tx: Tx, scope: TenantScope, checkout: CheckoutRow, customerId: string | null, paymentDueAt: Date,
+): Promise<OrderRow> {
   const order = await insertOrder(tx, scope, {
     id: newId('order'), customer_id: customerId, coupon_id: checkout.coupon_id, coupon_code: checkout.coupon_code, currency: checkout.currency,
     subtotal: checkout.subtotal, discount: checkout.discount, discounts: checkout.discounts, total: checkout.total, metadata: {},
-    email: checkout.email, shipping_address: checkout.shipping_address, checkout_id: checkout.id, source: 'storefront',
+    email: checkout.email, shipping_address: checkout.shipping_address, checkout_id: checkout.id, source: 'storefront', payment_due_at: paymentDueAt,
   }, checkout.line_items.map((l, position) => ({ ...l, id: newId('lineItem'), position })));
   await takeStockAndCoupon(tx, order);
   return order;
@@ -107,15 +109,15 @@ export async function moveOrder({ pool }: ServiceContext, scope: TenantScope, id
 }
 
 /**
- * The worker's cancellation of a storefront order left unpaid since before `before`: returns its
+ * The worker's cancellation of a storefront order whose payment was due by `now`: returns its
  * stock and coupon and records order.cancelled. False when the order no longer qualifies (paid
  * or cancelled meanwhile).
  */
-export async function cancelUnpaidOrder({ pool }: ServiceContext, scope: TenantScope, id: string, before: Date): Promise<boolean> {
+export async function cancelUnpaidOrder({ pool }: ServiceContext, scope: TenantScope, id: string, now: Date): Promise<boolean> {
   return withTenant(pool, scope, async (tx) => {
     const current = await findOrder(tx, id, { forUpdate: true });
     if (!current || current.source !== 'storefront') return false;
-    const order = await transitionOrder(tx, id, { from: ['pending'], to: 'cancelled', reserved: false, createdBefore: before });
+    const order = await transitionOrder(tx, id, { from: ['pending'], to: 'cancelled', reserved: false, dueBy: now });
     if (!order) return false;
     if (current.reserved) await returnStockAndCoupon(tx, order);
     await recordEvent(tx, scope, 'order.cancelled', presentOrder(order));
