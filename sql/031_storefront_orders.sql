@@ -14,7 +14,8 @@ create table settings (
   support_email text check (length(support_email) between 3 and 320),
   order_number_prefix text not null default '#' check (length(order_number_prefix) <= 20),
   created_at timestamptz not null default clock_timestamp(),
-  updated_at timestamptz not null default clock_timestamp(),
+  -- null until first changed (the row may be made with the defaults just to be locked)
+  updated_at timestamptz,
   primary key (tenant_id, mode)
 );
 
