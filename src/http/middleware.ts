@@ -26,7 +26,7 @@ function fromDatabase(err: { code?: string; message: string; constraint?: string
   switch (err.code) {
     case '23505': return new HttpError(409, 'Conflict', `duplicate value${err.constraint ? ` (${err.constraint})` : ''}`);
     case '23503': return new HttpError(422, 'Unprocessable Content', 'a referenced resource does not exist');
-    case '22P02': case '22003': case '22007': case '22008': case '23514':
+    case '22P02': case '22003': case '22007': case '22008': case '22021': case '23514':
       return new HttpError(400, 'Bad Request', 'a value is out of range or malformed');
     default: return undefined;
   }

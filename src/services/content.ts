@@ -93,9 +93,11 @@ export async function deleteContentById({ pool }: ServiceContext, scope: TenantS
   });
 }
 
-/** A published page or post by handle, as the storefront shows it now. */
+export const HANDLE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** A published page or post by handle, as the storefront shows it now (a malformed handle is not looked up). */
 export async function publishedContent({ pool, clock }: ServiceContext, scope: TenantScope, kind: ContentKind, handle: string): Promise<ContentRow> {
-  const row = await withTenant(pool, scope, (tx) => findPublished(tx, kind, handle, clock.now()));
+  const row = HANDLE.test(handle) && handle.length <= 100 ? await withTenant(pool, scope, (tx) => findPublished(tx, kind, handle, clock.now())) : undefined;
   if (!row) throw notFound(`no such ${KINDS[kind].id}`);
   return row;
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Metadata, MetadataPatch } from './commerce.ts';
 import { ListQuery, Timestamp } from './common.ts';
+import { HANDLE } from '../../services/content.ts';
 
 const Title = z.string().trim().min(1).max(200);
-const Handle = z.string().max(100).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase letters, digits and inner hyphens, e.g. about-us')
+const Handle = z.string().max(100).regex(HANDLE, 'lowercase letters, digits and inner hyphens, e.g. about-us')
   .describe('Unique per tenant and mode; the storefront serves it at …/:handle');
 const Body = z.string().max(100_000).describe('Markdown; raw HTML in it is shown as text on the storefront, never passed through');
 const Published = z.boolean().describe('Shown on the storefront; defaults to false');
