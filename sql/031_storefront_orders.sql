@@ -121,6 +121,22 @@ insert into order_numbers (tenant_id, mode, last_number) select tenant_id, mode,
 alter table orders force row level security;
 alter table orders alter column number set not null, alter column name set not null;
 create unique index orders_number on orders (tenant_id, mode, number);
+
+-- Every new order takes the next number of its tenant and mode, and its name (the settings'
+-- prefix, then the number), whichever statement inserts it: taking the number locks the counter
+-- row until the order's transaction ends, so numbers follow commit order without gaps (a rolled
+-- back order gives its number back). Runs as the inserting role, under its row-level security.
+create function assign_order_number() returns trigger
+language plpgsql as $$
+begin
+  insert into order_numbers as c (tenant_id, mode, last_number) values (new.tenant_id, new.mode, 1)
+    on conflict (tenant_id, mode) do update set last_number = c.last_number + 1
+    returning last_number into new.number;
+  new.name := coalesce((select s.order_number_prefix from settings s where s.tenant_id = new.tenant_id and s.mode = new.mode), '#') || new.number;
+  return new;
+end
+$$;
+create trigger orders_number before insert on orders for each row execute function assign_order_number();
 create index orders_unpaid on orders (payment_due_at) where status = 'pending' and source = 'storefront';
 
 call herald_isolate_tenant_table('settings');

@@ -2,16 +2,11 @@
 // with its items priced from their variants as they are now, in one statement.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
+import type { LineItemRow } from './orders.ts';
 
-export interface CartItemRow {
-  id: string;
-  variant_id: string;
-  product_id: string;
-  sku: string;
-  name: string;
-  unit_price: number;
+/** A cart line priced now (the same fields as an order's line item, and the variant's currency). */
+export interface CartItemRow extends Omit<LineItemRow, 'amount'> {
   currency: string;
-  quantity: number;
   /** The variant can still be bought: it and its product are live and the product is active. */
   available: boolean;
 }

@@ -2,19 +2,12 @@
 // was made with (line items, discounts, totals) as it was.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
-import type { AppliedDiscount, ShippingAddress } from './orders.ts';
+import type { AppliedDiscount, LineItemRow, ShippingAddress } from './orders.ts';
 
 export type CheckoutStatus = 'open' | 'completed' | 'expired';
 
-export interface QuotedLine {
-  variant_id: string;
-  product_id: string;
-  sku: string;
-  name: string;
-  unit_price: number;
-  quantity: number;
-  amount: number;
-}
+/** A line as quoted: what becomes the order's line item (which adds its own id). */
+export type QuotedLine = Omit<LineItemRow, 'id'>;
 
 export interface CheckoutFields {
   cart_id: string;

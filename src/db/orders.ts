@@ -77,25 +77,19 @@ const WITH_LINE_ITEMS = `${ORDER_COLUMNS},
               from order_line_items li where li.tenant_id = o.tenant_id and li.order_id = o.id), '[]') as line_items`;
 
 /**
- * Inserts the order with the next number and its line items in one statement (line item amounts
- * computed by Postgres). Taking the number locks the tenant's counter row until the transaction
- * ends, so concurrent orders are numbered in commit order without gaps.
+ * Inserts the order and its line items in one statement (line item amounts computed by Postgres).
+ * The trigger orders_number (sql/031) gives it the next number of its tenant and mode and its
+ * name, locking the counter until the transaction ends: numbers follow commit order, no gaps.
  */
 export async function insertOrder(tx: Tx, scope: TenantScope, order: NewOrder, items: NewLineItem[]): Promise<OrderRow> {
   // Named (prepared once per connection): it is on the hot path of POST /v1/orders.
   const { rows } = await tx.query({
     name: 'orders.insert',
-    text: `with n as (
-       insert into order_numbers as c (tenant_id, mode, last_number) values ($1::uuid, $2, 1)
-       on conflict (tenant_id, mode) do update set last_number = c.last_number + 1
-       returning last_number
-     ), o as (
-       insert into orders (tenant_id, mode, id, number, name, customer_id, coupon_id, coupon_code, currency, subtotal, discount, total, metadata,
+    text: `with o as (
+       insert into orders (tenant_id, mode, id, customer_id, coupon_id, coupon_code, currency, subtotal, discount, total, metadata,
                            discounts, email, shipping_address, checkout_id, source, reserved, payment_due_at)
-       select $1::uuid, $2, $3, n.last_number,
-              coalesce((select order_number_prefix from settings where tenant_id = $1::uuid and mode = $2), '#') || n.last_number,
-              $4, $5, $6, $7, $8::bigint, $9::bigint, $10::bigint, $11::jsonb, $20::jsonb, $21, $22::jsonb, $23, $24, $25::boolean, $26::timestamptz
-         from n
+       values ($1::uuid, $2, $3, $4, $5, $6, $7, $8::bigint, $9::bigint, $10::bigint, $11::jsonb,
+               $20::jsonb, $21, $22::jsonb, $23, $24, $25::boolean, $26::timestamptz)
        returning *
      ), li as (
        insert into order_line_items (tenant_id, mode, order_id, id, position, variant_id, product_id, sku, name, unit_price, quantity, amount)

@@ -1,4 +1,6 @@
 import test from 'ava';
+import { withTenant } from '../../src/db/tenant.ts';
+import { newId } from '../../src/ids.ts';
 import { startApi, type TestApi } from '../helpers/api.ts';
 import { createOrder, createProduct, eventsOf } from '../helpers/commerce.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
@@ -79,6 +81,11 @@ test('orders are numbered 1, 2, 3 … per tenant and mode without gaps under con
   await api.request('PATCH', '/v1/settings', { token: key, body: { order_number_prefix: 'LC-' } });
   t.like(await createOrder(api, key, line), { number: 22, name: 'LC-22' });
   t.is((await api.request('GET', `/v1/orders/${first.id}`, { token: key })).body.name, '#1', 'an order keeps its name');
+  // Whatever inserts an order (here raw SQL, as the benchmark's baseline does), it is numbered.
+  const raw = await withTenant(api.db.app, { tenantId: tenant.id, mode: 'live' }, async (tx) => (await tx.query(
+    `insert into orders (tenant_id, mode, id, currency, subtotal, discount, total) values ($1::uuid, 'live', $2, 'USD', 0, 0, 0) returning number, name`,
+    [tenant.id, newId('order')])).rows[0]);
+  t.deepEqual(raw, { number: 23, name: 'LC-23' });
   const { key: testKey } = await tenant.key({ mode: 'test' });
   const testProduct = await createProduct(api, testKey);
   t.like(await createOrder(api, testKey, { line_items: [{ variant_id: testProduct.variants[0].id, quantity: 1 }] }), { number: 1, name: '#1' }, 'test mode counts on its own');
