@@ -25,6 +25,8 @@ export interface Config {
   endpointConcurrency: number;
   /** How far back events can be replayed to an endpoint. */
   eventRetentionMs: number;
+  /** A storefront order still unpaid this long after its checkout completed is cancelled (stock and coupon returned). */
+  unpaidOrderTtlMs: number;
   storefrontDomain: string;
   logLevel: string;
   /** Behind a reverse proxy: client address and host come from X-Forwarded-For / X-Forwarded-Host. */
@@ -100,6 +102,9 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean } 
   const eventRetentionMs = parseDuration(env.HERALD_EVENT_RETENTION || '30d');
   if (eventRetentionMs === undefined || eventRetentionMs < 3_600_000) problems.push('HERALD_EVENT_RETENTION: expected a duration of at least 1h (e.g. 30d)');
 
+  const unpaidOrderTtlMs = parseDuration(env.HERALD_UNPAID_ORDER_TTL || '24h');
+  if (unpaidOrderTtlMs === undefined || unpaidOrderTtlMs < 60_000) problems.push('HERALD_UNPAID_ORDER_TTL: expected a duration of at least 1m (e.g. 24h)');
+
   const allowPrivateNetworks: Cidr[] = [];
   for (const part of (env.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const cidr = parseCidr(part);
@@ -150,6 +155,7 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean } 
     deliveryTimeoutMs: deliveryTimeoutMs ?? 0,
     endpointConcurrency,
     eventRetentionMs: eventRetentionMs ?? 0,
+    unpaidOrderTtlMs: unpaidOrderTtlMs ?? 0,
     storefrontDomain,
     logLevel,
     trustProxy,

@@ -1,6 +1,7 @@
 // The worker role: the dispatcher (outbox → deliveries), the deliver worker (one attempt per
-// job) and the sweeper (re-queues attempts whose job was lost), plus /healthz, /readyz and
-// /metrics on HERALD_WORKER_PORT.
+// job), the sweeper (re-queues attempts whose job was lost) and the shop's housekeeping
+// (expired checkouts, unpaid storefront orders), plus /healthz, /readyz and /metrics on
+// HERALD_WORKER_PORT.
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Server } from 'node:http';
@@ -11,6 +12,7 @@ import { healthRoutes } from '../src/http/routes/health.ts';
 import { closeServer, listen } from '../src/runtime.ts';
 import { startDeliverer, type DelivererOptions } from './deliver.ts';
 import { startDispatcher } from './dispatch.ts';
+import { startHousekeeping } from './housekeeping.ts';
 import { startSweeper } from './sweep.ts';
 
 export interface Worker {
@@ -33,10 +35,11 @@ export async function startWorker(services: ServiceContext, port: number, option
   const deliverer = await startDeliverer(services, options);
   const dispatcher = startDispatcher(services);
   const sweeper = startSweeper(services);
+  const housekeeper = startHousekeeping(services);
   return {
     port: (server.address() as { port: number }).port,
     async stop() {
-      await Promise.all([dispatcher.stop(), sweeper.stop(), deliverer.stop(graceMs(services)), closeServer(server, 2_000)]);
+      await Promise.all([dispatcher.stop(), sweeper.stop(), housekeeper.stop(), deliverer.stop(graceMs(services)), closeServer(server, 2_000)]);
     },
   };
 }

@@ -85,3 +85,28 @@ export async function outboxBacklog(pool: Pool): Promise<{ depth: number; waited
   const { rows } = await pool.query('select depth::int, coalesce(extract(epoch from now() - oldest), 0)::float8 as waited from outbox_backlog()');
   return rows[0];
 }
+
+export interface ScopedId {
+  tenant_id: string;
+  mode: Mode;
+  id: string;
+}
+
+/**
+ * Why: the worker expires every tenant's checkouts whose 24 hours have run out. Open checkouts
+ * that expired at `now`, oldest first, at most `limit`; each is expired under its own tenant.
+ */
+export async function expiredCheckouts(pool: Pool, now: Date, limit: number): Promise<ScopedId[]> {
+  const { rows } = await pool.query('select tenant_id, mode, checkout_id as id from expired_checkouts($1, $2)', [now, limit]);
+  return rows;
+}
+
+/**
+ * Why: the worker cancels every tenant's storefront orders left unpaid past
+ * HERALD_UNPAID_ORDER_TTL. Pending storefront orders whose payment was due at `now`, oldest
+ * first, at most `limit`; each is cancelled under its own tenant.
+ */
+export async function unpaidStorefrontOrders(pool: Pool, now: Date, limit: number): Promise<ScopedId[]> {
+  const { rows } = await pool.query('select tenant_id, mode, order_id as id from unpaid_storefront_orders($1, $2)', [now, limit]);
+  return rows;
+}

@@ -100,3 +100,52 @@ export async function customerExists(tx: Tx, id: string): Promise<boolean> {
   const { rows } = await tx.query('select 1 from customers where id = $1 and deleted_at is null', [id]);
   return rows.length > 0;
 }
+
+/** The customer's addresses, newest first; up to `limit` rows. */
+export async function listAddresses(tx: Tx, customerId: string, page: { limit: number; startingAfter?: string }): Promise<AddressRow[]> {
+  const { rows } = await tx.query(
+    `select ${ADDRESS_COLUMNS} from customer_addresses
+      where customer_id = $1 and ($3::text is null or (created_at, id) < (select created_at, id from customer_addresses where id = $3))
+      order by created_at desc, id desc limit $2`,
+    [customerId, page.limit, page.startingAfter ?? null],
+  );
+  return rows;
+}
+
+export async function findAddress(tx: Tx, customerId: string, id: string): Promise<AddressRow | undefined> {
+  const { rows } = await tx.query(`select ${ADDRESS_COLUMNS} from customer_addresses where customer_id = $1 and id = $2`, [customerId, id]);
+  return rows[0];
+}
+
+/** How many addresses the customer has, and the position after the last one. */
+export async function addressSlots(tx: Tx, customerId: string): Promise<{ count: number; next_position: number }> {
+  const { rows } = await tx.query(
+    'select count(*)::int as count, coalesce(max(position) + 1, 0)::int as next_position from customer_addresses where customer_id = $1',
+    [customerId],
+  );
+  return rows[0];
+}
+
+export async function updateAddress(tx: Tx, customerId: string, id: string, a: AddressFields): Promise<AddressRow | undefined> {
+  const { rows } = await tx.query(
+    `update customer_addresses set line1 = $3, line2 = $4, city = $5, state = $6, postal_code = $7, country = $8
+      where customer_id = $1 and id = $2 returning ${ADDRESS_COLUMNS}`,
+    [customerId, id, a.line1, a.line2, a.city, a.state, a.postal_code, a.country],
+  );
+  return rows[0];
+}
+
+export async function deleteAddress(tx: Tx, customerId: string, id: string): Promise<void> {
+  await tx.query('delete from customer_addresses where customer_id = $1 and id = $2', [customerId, id]);
+}
+
+/** Marks the customer changed (one of its addresses changed): bumps updated_at. */
+export async function touchCustomer(tx: Tx, id: string): Promise<void> {
+  await tx.query('update customers set updated_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+}
+
+/** The undeleted customer with this email (case-insensitive), if any: a storefront order is linked to it. */
+export async function findCustomerIdByEmail(tx: Tx, email: string): Promise<string | undefined> {
+  const { rows } = await tx.query('select id from customers where lower(email) = lower($1) and deleted_at is null', [email]);
+  return rows[0]?.id;
+}

@@ -6,10 +6,29 @@ import { columns } from './unnest.ts';
 
 export interface VariantRow {
   id: string;
+  product_id: string;
   sku: string;
   price: number;
   currency: string;
   inventory_quantity: number;
+  /** A Date, or its JSON text when read inside a product. */
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+/** An image as read with its product and on its own: never its bytes. */
+export interface ImageRow {
+  id: string;
+  product_id: string;
+  position: number;
+  alt: string | null;
+  url: string | null;
+  content_type: string | null;
+  byte_size: number | null;
+  width: number | null;
+  height: number | null;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
 
 export interface ProductRow {
@@ -23,6 +42,7 @@ export interface ProductRow {
   created_at: Date;
   updated_at: Date;
   variants: VariantRow[];
+  images: ImageRow[];
 }
 
 export interface ProductFields {
@@ -40,15 +60,21 @@ export interface VariantFields {
 }
 
 const PRODUCT_COLUMNS = 'p.tenant_id, p.id, p.mode, p.name, p.description, p.active, p.metadata, p.created_at, p.updated_at';
-const VARIANT_COLUMNS = 'id, sku, price, currency, inventory_quantity';
+export const VARIANT_COLUMNS = 'id, product_id, sku, price, currency, inventory_quantity, created_at, updated_at';
+export const IMAGE_COLUMNS = 'id, product_id, position, alt, url, content_type, byte_size, width, height, created_at, updated_at';
 const SELECT_PRODUCT = `select ${PRODUCT_COLUMNS},
-  coalesce((select json_agg(json_build_object('id', v.id, 'sku', v.sku, 'price', v.price, 'currency', v.currency,
-                                              'inventory_quantity', v.inventory_quantity) order by v.position)
+  coalesce((select json_agg(json_build_object('id', v.id, 'product_id', v.product_id, 'sku', v.sku, 'price', v.price, 'currency', v.currency,
+                                              'inventory_quantity', v.inventory_quantity, 'created_at', v.created_at, 'updated_at', v.updated_at)
+                            order by v.position)
               from variants v
-             where v.tenant_id = p.tenant_id and v.product_id = p.id and v.deleted_at is null), '[]') as variants
+             where v.tenant_id = p.tenant_id and v.product_id = p.id and v.deleted_at is null), '[]') as variants,
+  coalesce((select json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'position', i.position, 'alt', i.alt, 'url', i.url,
+                                              'content_type', i.content_type, 'byte_size', i.byte_size, 'width', i.width, 'height', i.height,
+                                              'created_at', i.created_at, 'updated_at', i.updated_at) order by i.position, i.id)
+              from product_images i where i.tenant_id = p.tenant_id and i.product_id = p.id), '[]') as images
   from products p`;
 
-export async function insertProduct(tx: Tx, scope: TenantScope, id: string, p: ProductFields): Promise<Omit<ProductRow, 'variants'>> {
+export async function insertProduct(tx: Tx, scope: TenantScope, id: string, p: ProductFields): Promise<Omit<ProductRow, 'variants' | 'images'>> {
   const { rows } = await tx.query(
     `insert into products as p (tenant_id, id, mode, name, description, active, metadata)
      values ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb) returning ${PRODUCT_COLUMNS}`,
@@ -86,7 +112,7 @@ export async function parkVariants(tx: Tx, productId: string, ids: string[]): Pr
 export async function updateVariants(tx: Tx, productId: string, variants: (VariantFields & { id: string; position: number })[]): Promise<void> {
   await tx.query(
     `update variants v set position = u.position, sku = u.sku, price = u.price, currency = u.currency, inventory_quantity = u.inventory_quantity,
-            deleted_at = null
+            deleted_at = null, updated_at = clock_timestamp()
        from unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::int[]) as u (id, position, sku, price, currency, inventory_quantity)
       where v.id = u.id and v.product_id = $1`,
     [productId, ...columns(variants, ['id', 'position', 'sku', 'price', 'currency', 'inventory_quantity'])],
@@ -129,12 +155,23 @@ export async function updateProduct(tx: Tx, id: string, p: ProductFields): Promi
   );
 }
 
+/** Marks the product changed (a variant or image of it changed): bumps updated_at. */
+export async function touchProduct(tx: Tx, id: string): Promise<void> {
+  await tx.query('update products set updated_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+}
+
 export async function softDeleteProduct(tx: Tx, id: string): Promise<void> {
   await tx.query('update products set deleted_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
 }
 
+/** Of `ids`, those naming undeleted products. */
+export async function existingProductIds(tx: Tx, ids: string[]): Promise<string[]> {
+  const { rows } = await tx.query('select id from products where id = any($1::text[]) and deleted_at is null', [ids]);
+  return rows.map((r) => r.id);
+}
+
 /** Variants an order may buy: live (not deleted) variants of live products, with the product's name and state. */
-export interface SellableVariant extends VariantRow {
+export interface SellableVariant extends Pick<VariantRow, 'id' | 'sku' | 'price' | 'currency' | 'inventory_quantity'> {
   product_id: string;
   product_name: string;
   product_active: boolean;

@@ -17,11 +17,21 @@ import { endpointRoutes } from './routes/endpoints.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
+import { variantRoutes } from './routes/variants.ts';
+import { imageRoutes } from './routes/images.ts';
+import { discountRoutes } from './routes/discounts.ts';
+import { cartRoutes } from './routes/carts.ts';
+import { pageRoutes, postRoutes } from './routes/content.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import type { ServiceContext } from '../context.ts';
 import { mount, route, type Route } from './route.ts';
 import { VERSION } from '../version.ts';
 
-export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes];
+export const apiRoutes: Route<any, any, any>[] = [
+  ...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...variantRoutes, ...imageRoutes,
+  ...customerRoutes, ...couponRoutes, ...discountRoutes, ...orderRoutes, ...cartRoutes, ...pageRoutes, ...postRoutes, ...settingsRoutes,
+  ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes,
+];
 
 export function createApp(services: ServiceContext): Koa {
   // Behind a trusted proxy the client is the address that proxy appended to X-Forwarded-For: the

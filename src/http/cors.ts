@@ -1,17 +1,17 @@
 // CORS for browsers. Storefront routes and publishable-key catalog reads may be called from any
 // origin: `Access-Control-Allow-Origin: *`, no credentials mode (the credential is a bearer token
-// the page holds, never a cookie). Every other route sends no allowance, so a browser refuses to
-// hand its response to a page, and a preflight for it fails.
+// or a cart token the page holds, never a cookie). Every other route sends no allowance, so a
+// browser refuses to hand its response to a page, and a preflight for it fails.
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Route } from './route.ts';
 
-const ALLOW_HEADERS = 'Authorization, Content-Type, If-None-Match, X-Request-Id';
-const EXPOSE_HEADERS = 'ETag, Retry-After, X-Request-Id';
+const ALLOW_HEADERS = 'Authorization, Cart-Token, Content-Type, Idempotency-Key, If-None-Match, X-Request-Id';
+const EXPOSE_HEADERS = 'ETag, Idempotent-Replayed, Retry-After, X-Request-Id';
 const PREFLIGHT_MAX_AGE_SECONDS = '7200'; // the most Chromium caches
 
 export const corsOpen = (r: Route<any, any, any>): boolean =>
-  r.cors === true || (typeof r.access === 'object' && r.access.publishable === true);
+  r.cors === true || r.access === 'shop' || (typeof r.access === 'object' && r.access.publishable === true);
 
 /** Answers OPTIONS preflights on every path that has an open route, naming only the open methods. */
 export function mountPreflight(router: Router, routes: Route<any, any, any>[]): void {

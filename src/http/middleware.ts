@@ -26,7 +26,7 @@ function fromDatabase(err: { code?: string; message: string; constraint?: string
   switch (err.code) {
     case '23505': return new HttpError(409, 'Conflict', `duplicate value${err.constraint ? ` (${err.constraint})` : ''}`);
     case '23503': return new HttpError(422, 'Unprocessable Content', 'a referenced resource does not exist');
-    case '22P02': case '22003': case '22007': case '22008': case '23514':
+    case '22P02': case '22003': case '22007': case '22008': case '22021': case '23514':
       return new HttpError(400, 'Bad Request', 'a value is out of range or malformed');
     default: return undefined;
   }
@@ -81,16 +81,23 @@ function toClientError(err: unknown): HttpError | undefined {
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json$/i;
 
-/** Reads a JSON body for POST/PUT/PATCH/DELETE (DESIGN's `DELETE /tenants/:id/domains {domain}`):
- * 415 for other types, 413 over 1 MiB, 400 if malformed. */
+/**
+ * Reads a JSON body for POST/PUT/PATCH/DELETE (DESIGN's `DELETE /tenants/:id/domains {domain}`):
+ * 413 over 1 MiB, 400 if malformed. A body of any other type is left unread for the route
+ * (`ctx.state.unreadBody` holds its type): a route that takes uploads reads it (readUpload), any
+ * other answers 415 (src/http/route.ts).
+ */
 export async function jsonBody(ctx: Context, next: Next) {
   if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method)) return next();
   const length = ctx.get('content-length');
   const chunked = /chunked/i.test(ctx.get('transfer-encoding'));
   if (!chunked && (!length || length === '0')) return next();
+  const type = ctx.get('content-type').split(';')[0].trim().toLowerCase();
+  if (!JSON_TYPE.test(type)) {
+    ctx.state.unreadBody = type;
+    return next();
+  }
   if (length && Number(length) > MAX_BODY_BYTES) throw payloadTooLarge(`request body exceeds ${MAX_BODY_BYTES} bytes`);
-  const type = ctx.get('content-type').split(';')[0].trim();
-  if (!JSON_TYPE.test(type)) throw unsupportedMediaType('request bodies must be application/json');
   const text = await readText(ctx);
   if (text.trim() === '') return next();
   let body: unknown;
@@ -104,6 +111,26 @@ export async function jsonBody(ctx: Context, next: Next) {
   ctx.request.body = body;
   ctx.state.rawBody = text;
   return next();
+}
+
+/** A body taken as it is: its declared type and its bytes. */
+export interface Upload {
+  contentType: string;
+  bytes: Buffer;
+}
+
+/** Reads an unread body of one of `accept.types`, at most `accept.maxBytes` (413 beyond; 415 for another type). */
+export async function readUpload(ctx: Context, type: string, accept: { types: string[]; maxBytes: number }): Promise<Upload> {
+  if (!accept.types.includes(type)) {
+    ctx.req.resume();
+    throw unsupportedMediaType(`request bodies must be application/json or one of ${accept.types.join(', ')}`);
+  }
+  const length = ctx.get('content-length');
+  if (length && Number(length) > accept.maxBytes) {
+    ctx.req.resume(); // drain, so the 413 reaches the client
+    throw payloadTooLarge(`request body exceeds ${accept.maxBytes} bytes`);
+  }
+  return { contentType: type, bytes: await readBytes(ctx, accept.maxBytes) };
 }
 
 /** PostgreSQL text and jsonb cannot hold U+0000: refuse it at the door, naming where it is. */
@@ -129,20 +156,25 @@ export async function queryGuard(ctx: Context, next: Next) {
   return next();
 }
 
-async function readText(ctx: Context): Promise<string> {
+async function readBytes(ctx: Context, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       ctx.req.unpipe?.();
       ctx.req.resume(); // drain the rest so the 413 reaches the client
-      throw payloadTooLarge(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+      throw payloadTooLarge(`request body exceeds ${maxBytes} bytes`);
     }
     chunks.push(chunk as Buffer);
   }
+  return Buffer.concat(chunks);
+}
+
+async function readText(ctx: Context): Promise<string> {
+  const bytes = await readBytes(ctx, MAX_BODY_BYTES);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw badRequest('request body is not valid UTF-8');
   }

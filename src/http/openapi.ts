@@ -5,7 +5,7 @@ import type { Route } from './route.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Malformed or invalid request', 401: 'Missing or invalid credential', 403: 'Not allowed for this credential',
-  404: 'No such resource', 405: 'Method not allowed', 409: 'Conflict', 413: 'Body too large', 415: 'Body is not JSON',
+  404: 'No such resource', 405: 'Method not allowed', 409: 'Conflict', 413: 'Body too large', 415: 'Body is not JSON (or not an accepted upload type)',
   422: 'Unprocessable reference or state', 429: 'Rate limited', 503: 'Not ready',
 };
 
@@ -28,25 +28,32 @@ export function openApiDocument(routes: Route<any, any, any>[], version: string)
         parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });
       }
     }
+    const binary = (types: string[]) => Object.fromEntries(types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]));
     const responses: Record<string, unknown> = {
       [r.response.status]: {
         description: r.response.description ?? 'Success',
         ...(r.response.schema ? { content: { 'application/json': { schema: withoutDialect(jsonSchema(r.response.schema, 'output')) } } } : {}),
+        ...(r.response.binary ? { content: binary(r.response.binary) } : {}),
       },
     };
-    const errorStatuses = new Set<number>([...(r.access === 'public' ? [] : [401, 403]), ...(r.body || r.query ? [400] : []), ...(r.path.includes(':') ? [404] : []), ...(r.errors ?? [])]);
+    const credentialless = r.access === 'public' || r.access === 'shop';
+    const errorStatuses = new Set<number>([
+      ...(credentialless ? [] : [401, 403]), ...(r.access === 'shop' ? [404, 429] : []), ...(r.body || r.query ? [400] : []),
+      ...(r.path.includes(':') ? [404] : []), ...(r.errors ?? []),
+    ]);
     if (r.body) { errorStatuses.add(413); errorStatuses.add(415); }
     for (const status of [...errorStatuses].sort()) {
       responses[status] = { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
     }
-    const security = r.access === 'public' ? [] : r.access === 'admin' ? [{ adminToken: [] }] : [{ bearer: [] }];
+    const security = credentialless ? [] : r.access === 'admin' ? [{ adminToken: [] }] : [{ bearer: [] }];
+    const requestContent = r.body ? { 'application/json': { schema: withoutDialect(jsonSchema(r.body, 'input')) }, ...binary(r.upload?.types ?? []) } : undefined;
     (paths[path] ??= {})[r.method] = {
       summary: r.summary,
       tags: [r.tag],
       operationId: `${r.method}${path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       security,
       ...(parameters.length ? { parameters } : {}),
-      ...(r.body ? { requestBody: { required: r.method !== 'patch', content: { 'application/json': { schema: withoutDialect(jsonSchema(r.body, 'input')) } } } } : {}),
+      ...(requestContent ? { requestBody: { required: r.method !== 'patch', content: requestContent } } : {}),
       responses,
     };
   }

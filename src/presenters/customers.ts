@@ -23,7 +23,7 @@ export const Customer = z.object({
   updated_at: z.string(),
 });
 
-const presentAddress = (a: AddressRow): z.infer<typeof Address> => ({
+export const presentAddress = (a: AddressRow): z.infer<typeof Address> => ({
   id: a.id, line1: a.line1, line2: a.line2, city: a.city, state: a.state, postal_code: a.postal_code, country: a.country,
 });
 

@@ -87,7 +87,7 @@ export async function deleteCoupon({ pool }: ServiceContext, scope: TenantScope,
 }
 
 /** Why a coupon cannot be applied to a new order now, or undefined when it can. */
-export function couponProblem(coupon: CouponRow, currency: string, now = new Date()): string | undefined {
+export function couponProblem(coupon: CouponRow, currency: string, now: Date): string | undefined {
   if (coupon.valid_from && now < coupon.valid_from) return 'the coupon is not valid yet';
   if (coupon.valid_until && now >= coupon.valid_until) return 'the coupon has expired';
   if (coupon.max_redemptions !== null && coupon.times_redeemed >= coupon.max_redemptions) return 'the coupon has reached its redemption limit';
@@ -95,9 +95,9 @@ export function couponProblem(coupon: CouponRow, currency: string, now = new Dat
   return undefined;
 }
 
-/** The discount in minor units: a percentage rounds half up; a fixed amount never exceeds the subtotal. */
-export function discountFor(coupon: Pick<CouponRow, 'percent_off' | 'amount_off'>, subtotal: number): number {
+/** The discount in minor units (of a coupon or an automatic discount): a percentage rounds half up; a fixed amount never exceeds the subtotal. */
+export function discountFor(terms: { percent_off: number | null; amount_off: number | null }, subtotal: number): number {
   // In bigint: subtotal × percent may pass 2^53 for the largest orders.
-  if (coupon.percent_off !== null) return Number((BigInt(subtotal) * BigInt(coupon.percent_off) + 50n) / 100n);
-  return Math.min(Number(coupon.amount_off), subtotal);
+  if (terms.percent_off !== null) return Number((BigInt(subtotal) * BigInt(terms.percent_off) + 50n) / 100n);
+  return Math.min(Number(terms.amount_off), subtotal);
 }

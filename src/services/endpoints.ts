@@ -2,7 +2,6 @@
 // registration; each endpoint gets a signing secret, encrypted at rest, rotated with an overlap;
 // at most 50 endpoints per tenant and mode; deleting one cancels its pending deliveries.
 import type { ServiceContext } from '../context.ts';
-import type { Config } from '../config.ts';
 import { decryptSecret, encryptSecret } from '../delivery/secrets.ts';
 import { generateSecret } from '../delivery/sign.ts';
 import { endpointAttemptStats, type EndpointStats } from '../db/attempts.ts';
@@ -13,12 +12,11 @@ import {
 } from '../db/endpoints.ts';
 import type { Tx } from '../db/pool.ts';
 import { withTenant } from '../db/tenant.ts';
-import { unprocessable, validationFailed } from '../errors.ts';
+import { unprocessable } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { checkUrl } from '../net/address.ts';
 import type { TenantScope } from '../scope.ts';
 import { recordEvent } from './events.ts';
-import { findOr404, mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
+import { acceptableUrl, findOr404, mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
 
 export const MAX_ENDPOINTS = 50;
 /** Secrets signing at once, the newest included: rotating faster than the overlap retires the oldest. */
@@ -47,14 +45,6 @@ export interface EndpointPatch {
   description?: string | null;
   metadata?: MetadataPatch;
   enabled?: boolean;
-}
-
-/** The URL as it will be stored (WHATWG-normalised), or a 400/422 naming /url. */
-function acceptableUrl(config: Config, text: string): string {
-  const decision = checkUrl(text, { allow: config.allowPrivateNetworks, production: config.production });
-  if (decision.allowed) return decision.url.href;
-  const errors = [{ pointer: '/url', detail: decision.reason }];
-  throw decision.problem === 'invalid' ? validationFailed(errors) : unprocessable(`url is not allowed: ${decision.reason}`, errors);
 }
 
 const existing = (tx: Tx, id: string, lock = false) => findOr404('endpoint', id, (id) => findEndpoint(tx, id, lock));

@@ -28,7 +28,10 @@ export async function recordUpdate(
   return recordEvent(tx, scope, type, after, previous);
 }
 
-export const RESERVED_NAMESPACES = ['product', 'customer', 'coupon', 'order', 'endpoint', 'webhook'];
+/** Herald's own event namespaces (DESIGN §4): a custom event may not use them. */
+export const RESERVED_NAMESPACES = [
+  'product', 'variant', 'customer', 'coupon', 'discount', 'order', 'cart', 'checkout', 'page', 'post', 'settings', 'endpoint', 'webhook',
+];
 export const MAX_CUSTOM_EVENT_BYTES = 64 * 1024;
 
 /** A custom event (`POST /v1/events`): any dotted type outside the built-in namespaces. */

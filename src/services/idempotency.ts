@@ -25,13 +25,14 @@ export interface KeyedRequest {
 }
 
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+const invalidKey = () => badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
 /** How long a request waits for another in-flight request with its key before a 409. */
 const WAIT_FOR_IN_FLIGHT = '10s';
 /** Expired records are purged by the requests themselves, a few at a time, now and then. */
 const PURGE_CHANCE = 0.01;
 
 export async function idempotently({ pool }: ServiceContext, scope: TenantScope, request: KeyedRequest, work: () => Promise<Answer>): Promise<Answer> {
-  if (!KEY_SHAPE.test(request.key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
+  if (!KEY_SHAPE.test(request.key)) throw invalidKey();
   const fingerprint = fingerprintOf(request);
   return withTenant(pool, scope, async (tx) => {
     await tx.query(`select set_config('lock_timeout', '${WAIT_FOR_IN_FLIGHT}', true)`);
@@ -46,6 +47,15 @@ export async function idempotently({ pool }: ServiceContext, scope: TenantScope,
     await completeIdempotencyKey(tx, request.key, answer.status, answer.body);
     return answer;
   });
+}
+
+/**
+ * A storefront key, scoped to the cart token it came with: stored as a digest of both, so one
+ * shopper's key never replays another's answer and the token itself is never stored.
+ */
+export function cartScopedKey(cartToken: string, key: string): string {
+  if (!KEY_SHAPE.test(key)) throw invalidKey();
+  return `cart_${createHash('sha256').update(`${cartToken}\n${key}`).digest('hex')}`;
 }
 
 function replay(record: Awaited<ReturnType<typeof findIdempotencyKey>>, fingerprint: string): Answer {

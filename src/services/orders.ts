@@ -1,21 +1,24 @@
-// Orders: line items priced by the server from the tenant's own variants, one currency per order,
-// an optional customer and coupon. Lifecycle pending → paid → fulfilled, pending|paid → cancelled.
-// Paying takes the stock and redeems the coupon in one transaction: any shortfall rolls it all back.
-import { findCouponByCode, redeemCoupon, type CouponRow } from '../db/coupons.ts';
+// Orders: priced by the server (src/services/pricing.ts), one currency per order, an optional
+// customer and coupon. Lifecycle pending → paid → fulfilled, pending|paid → cancelled.
+// An order holds its stock and its coupon redemption (`reserved`) from paying, or, for an order
+// completed from a storefront checkout, from its creation; cancelling gives both back. Taking
+// them is all or nothing: any shortfall rolls the whole step back.
+import { redeemCoupon } from '../db/coupons.ts';
 import { customerExists } from '../db/customers.ts';
 import type { ServiceContext } from '../context.ts';
+import type { CheckoutRow } from '../db/checkouts.ts';
 import type { Tx } from '../db/pool.ts';
 import {
-  findOrder, insertOrder, listOrders as listOrderRows, transitionOrder, updateOrderMetadata, type NewLineItem, type OrderRow, type OrderStatus,
+  findOrder, insertOrder, listOrders as listOrderRows, transitionOrder, updateOrderMetadata, type OrderRow, type OrderStatus,
 } from '../db/orders.ts';
-import { findSellableVariants, moveInventory, type SellableVariant } from '../db/products.ts';
+import { moveInventory } from '../db/products.ts';
 import { withTenant } from '../db/tenant.ts';
 import { type TenantScope } from '../scope.ts';
-import { conflict, unprocessable, type FieldError } from '../errors.ts';
+import { conflict, unprocessable } from '../errors.ts';
 import { presentOrder } from '../presenters/orders.ts';
 import { isId, newId } from '../ids.ts';
-import { couponProblem, discountFor } from './coupons.ts';
 import { recordEvent, recordUpdate } from './events.ts';
+import { quote } from './pricing.ts';
 import { findOr404, mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
 
 export interface NewOrder {
@@ -25,55 +28,39 @@ export interface NewOrder {
   metadata?: Metadata;
 }
 
-const invalid = (pointer: string, detail: string) => unprocessable(detail, [{ pointer, detail }]);
+const AT_BODY = { line: (i: number) => `/line_items/${i}/variant_id`, coupon: '/coupon_code' };
 
-export async function createOrder({ pool }: ServiceContext, scope: TenantScope, input: NewOrder): Promise<OrderRow> {
+export async function createOrder({ pool, clock }: ServiceContext, scope: TenantScope, input: NewOrder): Promise<OrderRow> {
   return withTenant(pool, scope, async (tx) => {
-    const items = await priceLineItems(tx, input.line_items);
-    const currency = items[0].currency;
+    const q = await quote(tx, clock.now(), input.line_items, input.coupon_code, AT_BODY);
     if (input.customer_id && !(isId('customer', input.customer_id) && (await customerExists(tx, input.customer_id)))) {
-      throw invalid('/customer_id', 'no such customer');
+      throw unprocessable('no such customer', [{ pointer: '/customer_id', detail: 'no such customer' }]);
     }
-    const subtotal = items.reduce((sum, item) => sum + item.unit_price * item.quantity, 0);
-    const coupon = input.coupon_code ? await applicableCoupon(tx, input.coupon_code, currency) : undefined;
-    const discount = coupon ? discountFor(coupon, subtotal) : 0;
     const row = await insertOrder(tx, scope, {
-      id: newId('order'), customer_id: input.customer_id ?? null, coupon_id: coupon?.id ?? null, coupon_code: coupon?.code ?? null,
-      currency, subtotal, discount, total: subtotal - discount, metadata: input.metadata ?? {},
-    }, items);
+      id: newId('order'), customer_id: input.customer_id ?? null, coupon_id: q.coupon?.id ?? null, coupon_code: q.coupon?.code ?? null,
+      currency: q.currency, subtotal: q.subtotal, discount: q.discount, discounts: q.discounts, total: q.total, metadata: input.metadata ?? {},
+      email: null, shipping_address: null, checkout_id: null, source: 'api', payment_due_at: null,
+    }, q.items);
     await recordEvent(tx, scope, 'order.created', presentOrder(row));
     return row;
   });
 }
 
-/** Snapshots each line item from the tenant's own, sellable variant; all in one currency. */
-async function priceLineItems(tx: Tx, lines: NewOrder['line_items']): Promise<(NewLineItem & { currency: string })[]> {
-  const ids = lines.map((l) => l.variant_id).filter((id) => isId('variant', id));
-  const variants = new Map<string, SellableVariant>((await findSellableVariants(tx, ids)).map((v) => [v.id, v]));
-  const errors: FieldError[] = [];
-  // The order's currency is its first orderable line's; the other lines must match it.
-  const currency = lines.map((l) => variants.get(l.variant_id)).find((v) => v?.product_active)?.currency;
-  const items = lines.map((line, i) => {
-    const v = variants.get(line.variant_id);
-    const pointer = `/line_items/${i}/variant_id`;
-    if (!v) errors.push({ pointer, detail: 'no such variant' });
-    else if (!v.product_active) errors.push({ pointer, detail: 'the variant\'s product is not active' });
-    else if (v.currency !== currency) errors.push({ pointer, detail: `the variant is priced in ${v.currency}, the order in ${currency}: one currency per order` });
-    return v && {
-      id: newId('lineItem'), position: i, variant_id: v.id, product_id: v.product_id, sku: v.sku, name: v.product_name,
-      unit_price: Number(v.price), quantity: line.quantity, currency: v.currency,
-    };
-  });
-  if (errors.length) throw unprocessable(errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '), errors);
-  return items as (NewLineItem & { currency: string })[];
-}
-
-async function applicableCoupon(tx: Tx, code: string, currency: string): Promise<CouponRow> {
-  const coupon = await findCouponByCode(tx, code);
-  if (!coupon) throw invalid('/coupon_code', 'no such coupon');
-  const problem = couponProblem(coupon, currency);
-  if (problem) throw invalid('/coupon_code', problem);
-  return coupon;
+/**
+ * The order a checkout completes into, inside the completion's transaction: exactly the
+ * checkout's quote, holding its stock and coupon redemption from the start (409 when short).
+ * The caller records order.created after checkout.completed.
+ */
+export async function placeCheckoutOrder(
+  tx: Tx, scope: TenantScope, checkout: CheckoutRow, customerId: string | null, paymentDueAt: Date,
+): Promise<OrderRow> {
+  const order = await insertOrder(tx, scope, {
+    id: newId('order'), customer_id: customerId, coupon_id: checkout.coupon_id, coupon_code: checkout.coupon_code, currency: checkout.currency,
+    subtotal: checkout.subtotal, discount: checkout.discount, discounts: checkout.discounts, total: checkout.total, metadata: {},
+    email: checkout.email, shipping_address: checkout.shipping_address, checkout_id: checkout.id, source: 'storefront', payment_due_at: paymentDueAt,
+  }, checkout.line_items.map((l, position) => ({ ...l, id: newId('lineItem'), position })));
+  await takeStockAndCoupon(tx, order);
+  return order;
 }
 
 /** Newest first; returns up to limit + 1 rows. */
@@ -110,12 +97,31 @@ export async function moveOrder({ pool }: ServiceContext, scope: TenantScope, id
   const move = MOVES[action];
   return withTenant(pool, scope, async (tx) => {
     const current = await findOr404('order', id, (id) => findOrder(tx, id, { forUpdate: true }));
-    const order = await transitionOrder(tx, id, [...move.from], move.to);
+    // Paying takes the stock and coupon unless the order holds them already; cancelling returns them.
+    const reserved = action === 'cancel' ? false : action === 'pay' ? true : current.reserved;
+    const order = await transitionOrder(tx, id, { from: [...move.from], to: move.to, reserved });
     if (!order) throw conflict(`cannot ${action} an order that is ${current.status}`);
-    if (action === 'pay') await takeStockAndCoupon(tx, order);
-    if (action === 'cancel' && order.paid_at) await returnStockAndCoupon(tx, order);
+    if (reserved && !current.reserved) await takeStockAndCoupon(tx, order);
+    if (!reserved && current.reserved) await returnStockAndCoupon(tx, order);
     await recordEvent(tx, scope, `order.${move.to}`, presentOrder(order));
     return order;
+  });
+}
+
+/**
+ * The worker's cancellation of a storefront order whose payment was due by `now`: returns its
+ * stock and coupon and records order.cancelled. False when the order no longer qualifies (paid
+ * or cancelled meanwhile).
+ */
+export async function cancelUnpaidOrder({ pool }: ServiceContext, scope: TenantScope, id: string, now: Date): Promise<boolean> {
+  return withTenant(pool, scope, async (tx) => {
+    const current = await findOrder(tx, id, { forUpdate: true });
+    if (!current || current.source !== 'storefront') return false;
+    const order = await transitionOrder(tx, id, { from: ['pending'], to: 'cancelled', reserved: false, dueBy: now });
+    if (!order) return false;
+    if (current.reserved) await returnStockAndCoupon(tx, order);
+    await recordEvent(tx, scope, 'order.cancelled', presentOrder(order));
+    return true;
   });
 }
 
@@ -125,7 +131,7 @@ async function takeStockAndCoupon(tx: Tx, order: OrderRow): Promise<void> {
   if (order.coupon_id && !(await redeemCoupon(tx, order.coupon_id, 1))) throw conflict('the coupon has reached its redemption limit');
 }
 
-/** A cancelled paid order was never shipped: its stock and its coupon redemption come back. */
+/** A cancelled order was never shipped: its stock and its coupon redemption come back. */
 async function returnStockAndCoupon(tx: Tx, order: OrderRow): Promise<void> {
   await moveInventory(tx, order.id, 1);
   if (order.coupon_id) await redeemCoupon(tx, order.coupon_id, -1);

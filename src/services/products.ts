@@ -39,7 +39,7 @@ export async function createProduct({ pool }: ServiceContext, scope: TenantScope
       name: input.name, description: input.description ?? null, active: input.active ?? true, metadata: input.metadata ?? {},
     });
     const variants = await insertVariants(tx, scope, product.id, input.variants.map((v, position) => ({ ...v, id: newId('variant'), position })));
-    const row = { ...product, variants };
+    const row = { ...product, variants, images: [] };
     await recordEvent(tx, scope, 'product.created', presentProduct(row));
     return row;
   }).catch(duplicateSku);

@@ -1,11 +1,14 @@
 // Rules shared by the resources: finding one by id (or a 404), metadata merge patches, and
 // duplicate unique values.
-import { conflict, notFound, unprocessable } from '../errors.ts';
+import type { Config } from '../config.ts';
+import { conflict, notFound, unprocessable, validationFailed } from '../errors.ts';
 import { isId, type IdKind } from '../ids.ts';
+import { checkUrl } from '../net/address.ts';
 
 const NOUNS: Record<IdKind, string> = {
   product: 'product', variant: 'variant', customer: 'customer', address: 'address', order: 'order', lineItem: 'line item',
   coupon: 'coupon', endpoint: 'webhook endpoint', event: 'event', delivery: 'delivery', attempt: 'attempt', apiKey: 'API key',
+  image: 'image', discount: 'discount', cart: 'cart', cartItem: 'cart item', checkout: 'checkout', page: 'page', post: 'post',
 };
 
 /**
@@ -57,4 +60,16 @@ export function duplicateAs(constraints: Record<string, string>) {
     if (e.code === '23505' && e.constraint && constraints[e.constraint]) throw conflict(constraints[e.constraint]);
     throw err;
   };
+}
+
+/**
+ * A URL as it will be stored (WHATWG-normalised) if Herald could fetch it under the outbound
+ * address rules (webhook endpoints; image references, which Herald never fetches), or a 400/422
+ * naming `pointer`.
+ */
+export function acceptableUrl(config: Config, text: string, pointer = '/url'): string {
+  const decision = checkUrl(text, { allow: config.allowPrivateNetworks, production: config.production });
+  if (decision.allowed) return decision.url.href;
+  const errors = [{ pointer, detail: decision.reason }];
+  throw decision.problem === 'invalid' ? validationFailed(errors) : unprocessable(`url is not allowed: ${decision.reason}`, errors);
 }

@@ -62,3 +62,43 @@ test('bad emails, countries and unknown fields are 400s with pointers', async (t
   ];
   await expectInvalid(t, api, key, '/v1/customers', cases);
 });
+
+test('addresses have their own routes under the customer; each change records customer.updated', async (t) => {
+  const { key } = await tenantWithKey(api);
+  const customer = await createCustomer(api, key, { addresses: [address] });
+  const added = await api.request('POST', `/v1/customers/${customer.id}/addresses`, { token: key, body: { ...address, line1: '2 Side St', country: 'de' } });
+  t.is(added.status, 201);
+  t.like(added.body, { line1: '2 Side St', country: 'DE' });
+  t.regex(added.body.id, /^addr_/);
+  const [created] = await eventsOf(api, key, 'customer.updated');
+  t.deepEqual(created.data.addresses.map((a: { id: string }) => a.id), [customer.addresses[0].id, added.body.id]);
+  t.deepEqual(Object.keys(created.previous_attributes).sort(), ['addresses', 'updated_at']);
+  const list = await api.request('GET', `/v1/customers/${customer.id}/addresses`, { token: key });
+  t.deepEqual(list.body, { data: [added.body, customer.addresses[0]], has_more: false, next_cursor: null });
+  const patched = await api.request('PATCH', `/v1/customers/${customer.id}/addresses/${added.body.id}`, { token: key, body: { line2: 'Flat 3', postal_code: null } });
+  t.is(patched.status, 200);
+  t.like(patched.body, { line1: '2 Side St', line2: 'Flat 3', postal_code: null });
+  t.deepEqual((await api.request('GET', `/v1/customers/${customer.id}`, { token: key })).body.addresses[1], patched.body);
+  t.is((await api.request('DELETE', `/v1/customers/${customer.id}/addresses/${customer.addresses[0].id}`, { token: key })).status, 204);
+  t.deepEqual((await api.request('GET', `/v1/customers/${customer.id}`, { token: key })).body.addresses, [patched.body]);
+  t.is((await eventsOf(api, key, 'customer.updated')).length, 3);
+});
+
+test('an address of another customer, tenant or mode is a 404; at most 10 per customer; bad fields are 400s', async (t) => {
+  const { tenant, key } = await tenantWithKey(api);
+  const customer = await createCustomer(api, key, { addresses: Array.from({ length: 10 }, () => address) });
+  const full = await api.request('POST', `/v1/customers/${customer.id}/addresses`, { token: key, body: address });
+  t.is(full.status, 422);
+  const other = await createCustomer(api, key);
+  const theirs = customer.addresses[0].id;
+  t.is((await api.request('PATCH', `/v1/customers/${other.id}/addresses/${theirs}`, { token: key, body: { city: 'X' } })).status, 404);
+  t.is((await api.request('DELETE', `/v1/customers/${other.id}/addresses/${theirs}`, { token: key })).status, 404);
+  const intruder = await tenantWithKey(api);
+  const { key: testKey } = await tenant.key({ mode: 'test' });
+  for (const token of [intruder.key, testKey]) {
+    t.is((await api.request('GET', `/v1/customers/${customer.id}/addresses`, { token })).status, 404);
+    t.is((await api.request('PATCH', `/v1/customers/${customer.id}/addresses/${theirs}`, { token, body: { city: 'X' } })).status, 404);
+  }
+  await expectInvalid(t, api, key, `/v1/customers/${other.id}/addresses`, [[{ ...address, country: 'XX' }, '/country'], [{ city: 'X', country: 'US' }, '/line1']]);
+  t.is((await api.request('GET', `/v1/customers/${customer.id}`, { token: key })).body.addresses[0].city, 'Springfield');
+});

@@ -21,7 +21,8 @@ test('a custom event is recorded with the envelope and read back by id', async (
 
 test('reserved namespaces are 422; malformed types and non-object data 400; over 64 KiB 413', async (t) => {
   const { key } = await tenantWithKey(api);
-  for (const type of ['order.paid', 'product.anything', 'webhook.test', 'endpoint.disabled']) {
+  const reserved = ['product', 'variant', 'customer', 'coupon', 'discount', 'order', 'cart', 'checkout', 'page', 'post', 'settings', 'endpoint', 'webhook'];
+  for (const type of ['order.paid', 'product.anything', 'webhook.test', 'endpoint.disabled', ...reserved.map((ns) => `${ns}.custom`)]) {
     const res = await api.request('POST', '/v1/events', { token: key, body: { type, data: {} } });
     t.is(res.status, 422, type);
     t.is(res.body.errors[0].pointer, '/type');

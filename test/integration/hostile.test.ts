@@ -6,6 +6,7 @@ const test = anyTest as TestFn<{ requests?: number }>;
 import { apiRoutes } from '../../src/http/app.ts';
 import { startApi, type TestApi } from '../helpers/api.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
+import { shopper, storefrontRequest } from '../helpers/storefront.ts';
 
 let api: TestApi;
 let key: string;
@@ -78,6 +79,13 @@ test('hostile bodies on routes with a real id of the caller never answer 500', a
   for (const body of HOSTILE_BODIES) await expectNo500(t, 'PATCH', `/v1/products/${product.body.id}`, { body });
   for (const body of HOSTILE_BODIES) await expectNo500(t, 'POST', '/v1/events', { body });
   for (const body of HOSTILE_BODIES) await expectNo500(t, 'POST', '/v1/orders', { body });
+  for (const body of HOSTILE_BODIES) await expectNo500(t, 'POST', `/v1/products/${product.body.id}/images`, { body });
+  for (const body of HOSTILE_BODIES) await expectNo500(t, 'POST', '/v1/discounts', { body });
+  for (const [type, raw] of [['image/png', ''], ['image/png', '\x89PNG\r\n\x1a\n'], ['IMAGE/GIF', 'GIF89a'], ['image/webp; q=1', 'RIFF'], ['image/jpeg', '\xff\xd8\xff'],
+    ['image/svg+xml', '<svg/>'], ['multipart/form-data; boundary=x', '--x--']]) {
+    await expectNo500(t, 'POST', `/v1/products/${product.body.id}/images?alt=${encodeURIComponent(NUL)}&position=-1`, { raw, headers: { 'content-type': type } });
+    await expectNo500(t, 'POST', `/v1/products/${product.body.id}/images`, { raw, headers: { 'content-type': type } });
+  }
   t.is((await api.request('GET', `/v1/products/${product.body.id}`, { token: key })).status, 200, 'the product is still there');
 });
 
@@ -89,4 +97,36 @@ test('a JSON null body is refused rather than read as an empty update; limit tak
     t.is((await api.request('GET', `/v1/products?limit=${encodeURIComponent(limit)}`, { token: key })).status, 400, limit);
   }
   t.is((await api.request('GET', '/v1/products?limit=100', { token: key })).status, 200);
+});
+
+test('storefront routes at a real shop, with a real cart token, never answer 500 to hostile input', async (t) => {
+  const arranged = await tenantWithKey(api);
+  const shopKey = arranged.key;
+  const variant = (await api.request('POST', '/v1/products', { token: shopKey, body: { name: 'Cup', variants: [{ sku: 'SF-CUP', price: 100, currency: 'USD', inventory_quantity: 3 }] } })).body.variants[0];
+  let address = 20;
+  const s = shopper(api, arranged.tenant, '127.0.20.1');
+  await s.newCart([{ variant_id: variant.id, quantity: 1 }]);
+  const headers = { 'cart-token': s.cart!.token };
+  for (const r of apiRoutes.filter((r) => r.access === 'shop')) {
+    const localAddress = `127.0.${++address}.1`;
+    const method = r.method.toUpperCase();
+    const send = async (path: string, options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}) => {
+      const res = await storefrontRequest(api, path, { method, host: s.host, localAddress, ...options, headers: { ...headers, ...options.headers } });
+      if (res.status >= 500) t.fail(`${method} ${path} ${JSON.stringify(options.body ?? options.raw)?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)}`);
+      else if (res.status >= 400) t.is(res.headers['content-type'], 'application/problem+json', `${method} ${path} → ${res.status}`);
+    };
+    for (const id of r.path.includes(':') ? [...HOSTILE_IDS, s.cart!.id] : ['-']) {
+      const path = r.path.replace(/:\w+/g, encodeURIComponent(id));
+      await send(path);
+      if (method === 'GET') for (const q of HOSTILE_QUERIES.slice(0, 5)) await send(`${path}?${q}`);
+    }
+    if (['POST', 'PATCH'].includes(method)) {
+      const path = r.path.replace(/:(\w+)/g, (_m, name) => (name === 'id' ? s.cart!.id : 'cit_x'));
+      for (const body of HOSTILE_BODIES) await send(path, { body });
+      await send(path, { raw: '{"a":', headers: { 'content-type': 'application/json' } });
+      await send(path, { raw: 'a=b', headers: { 'content-type': 'text/plain' } });
+      await send(path, { body: {}, headers: { 'cart-token': NUL.replace('\u0000', '') + '\u00e9', 'idempotency-key': 'k'.repeat(300) } });
+    }
+  }
+  t.is((await s.send('GET', `/storefront/v1/carts/${s.cart!.id}`)).status, 200, 'the cart is still there');
 });

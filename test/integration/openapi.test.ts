@@ -37,3 +37,17 @@ test('resource bodies are documented from the schemas that validate them', async
   const orderQuery = body.paths['/v1/orders'].get.parameters.map((p: { name: string }) => p.name);
   t.deepEqual(orderQuery.sort(), ['customer_id', 'limit', 'starting_after', 'status']);
 });
+
+test('the image route documents its uploads and the content routes their bytes; storefront routes need no credential', async (t) => {
+  const { body } = await api.request('GET', '/openapi.json');
+  const images = body.paths['/v1/products/{id}/images'].post;
+  t.deepEqual(Object.keys(images.requestBody.content).sort(), ['application/json', 'image/gif', 'image/jpeg', 'image/png', 'image/webp']);
+  t.like(images.requestBody.content['image/png'].schema, { type: 'string', format: 'binary' });
+  for (const status of ['413', '415', '422']) t.truthy(images.responses[status], status);
+  t.deepEqual(Object.keys(body.paths['/v1/images/{id}/content'].get.responses['200'].content).sort(), ['image/gif', 'image/jpeg', 'image/png', 'image/webp']);
+  const cart = body.paths['/storefront/v1/carts/{id}/items'].post;
+  t.deepEqual(cart.security, []);
+  t.truthy(cart.responses['429']);
+  t.truthy(body.paths['/storefront/v1/checkouts/{id}/complete'].post.responses['409']);
+  t.truthy(body.paths['/v1/settings'].patch);
+});

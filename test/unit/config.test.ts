@@ -23,7 +23,16 @@ test('defaults follow DESIGN §5', (t) => {
   t.is(c.workerPort, 9090);
   t.deepEqual(c.retryScheduleMs, [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
   t.is(c.disableAfterMs, 5 * 86_400_000);
+  t.is(c.unpaidOrderTtlMs, 86_400_000);
   t.is(c.databaseUrl, undefined);
+});
+
+test('HERALD_UNPAID_ORDER_TTL takes a duration of at least a minute', (t) => {
+  t.is(loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_UNPAID_ORDER_TTL: '90m' }).unpaidOrderTtlMs, 5_400_000);
+  for (const bad of ['soon', '30s']) {
+    const err = t.throws(() => loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_UNPAID_ORDER_TTL: bad }), { instanceOf: ConfigError });
+    t.regex(err!.message, /HERALD_UNPAID_ORDER_TTL/, bad);
+  }
 });
 
 test('development generates the secrets once and keeps them under the data dir', (t) => {

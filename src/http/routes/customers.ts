@@ -1,7 +1,9 @@
-import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from '../../services/customers.ts';
-import { Customer, presentCustomer } from '../../presenters/customers.ts';
+import {
+  addAddress, createCustomer, deleteAddress, deleteCustomer, getCustomer, listAddresses, listCustomers, updateAddress, updateCustomer,
+} from '../../services/customers.ts';
+import { Address, Customer, presentAddress, presentCustomer } from '../../presenters/customers.ts';
 import { listOf, ListQuery, toPage } from '../schemas/common.ts';
-import { CustomerPatch, NewCustomer } from '../schemas/customers.ts';
+import { AddressPatch, CustomerPatch, NewAddress, NewCustomer } from '../schemas/customers.ts';
 import { route } from '../route.ts';
 
 const tag = 'customers';
@@ -37,6 +39,34 @@ export const customerRoutes = [
     response: { status: 204 },
     handle: async ({ params, auth, services }) => {
       await deleteCustomer(services, auth, params.id);
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/customers/:id/addresses', summary: 'List a customer\'s addresses', tag, access: read, query: ListQuery,
+    response: { status: 200, schema: listOf(Address) },
+    handle: async ({ params, query, auth, services }) => {
+      const rows = await listAddresses(services, auth, params.id, { limit: query.limit, startingAfter: query.starting_after });
+      return { status: 200, body: toPage(rows, query.limit, presentAddress) };
+    },
+  }),
+  route({
+    method: 'post', path: '/v1/customers/:id/addresses', summary: 'Add an address to a customer (at most 10; records customer.updated)', tag, access: write,
+    body: NewAddress, response: { status: 201, schema: Address }, errors: [422],
+    handle: async ({ params, body, auth, services }) => ({ status: 201, body: presentAddress(await addAddress(services, auth, params.id, body)) }),
+  }),
+  route({
+    method: 'patch', path: '/v1/customers/:id/addresses/:address_id', summary: 'Update a customer\'s address (JSON merge patch; records customer.updated)',
+    tag, access: write, body: AddressPatch, response: { status: 200, schema: Address },
+    handle: async ({ params, body, auth, services }) => ({
+      status: 200, body: presentAddress(await updateAddress(services, auth, params.id, params.address_id, body)),
+    }),
+  }),
+  route({
+    method: 'delete', path: '/v1/customers/:id/addresses/:address_id', summary: 'Delete a customer\'s address (records customer.updated)', tag, access: write,
+    response: { status: 204 },
+    handle: async ({ params, auth, services }) => {
+      await deleteAddress(services, auth, params.id, params.address_id);
       return { status: 204 };
     },
   }),

@@ -28,3 +28,12 @@ export const CustomerPatch = z.strictObject({
   addresses: Addresses.nullable().optional().describe('Replaces the address list (null or [] removes all)'),
   metadata: MetadataPatch.optional(),
 });
+
+export const AddressPatch = z.strictObject({
+  line1: Line.optional(),
+  line2: Line.nullable().optional(),
+  city: Line.optional(),
+  state: Line.nullable().optional(),
+  postal_code: z.string().trim().min(1).max(20).nullable().optional(),
+  country: Country.optional(),
+});

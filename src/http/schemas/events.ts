@@ -6,7 +6,7 @@ const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
 export const NewEvent = z.strictObject({
   type: z.string().max(100).regex(EVENT_TYPE, 'dotted lowercase segments, e.g. invoice.sent')
-    .describe('Custom type; the product. customer. coupon. order. endpoint. webhook. namespaces are reserved'),
+    .describe('Custom type; the product. variant. customer. coupon. discount. order. cart. checkout. page. post. settings. endpoint. webhook. namespaces are reserved'),
   data: refusingProtoKey(z.record(z.string(), z.unknown()).describe('Any JSON object, at most 64 KiB')),
 });
 

@@ -1,0 +1,39 @@
+// Periodic shop upkeep in the worker process: every so often, expire the checkouts whose 24 hours
+// ran out (checkout.expired) and cancel the storefront orders left unpaid past
+// HERALD_UNPAID_ORDER_TTL (order.cancelled; their stock and coupon come back). Each worker process
+// runs it; the work is idempotent (every change is a conditional update that re-checks its rule),
+// so several workers at once change each row once.
+import type { ServiceContext } from '../src/context.ts';
+import { cancelUnpaidOrders, expireCheckouts } from '../src/services/housekeeping.ts';
+
+/** Between rounds: an expired checkout or an overdue order waits at most this long. */
+const INTERVAL_MS = 30_000;
+
+export interface Housekeeper {
+  /** Stops the rounds and waits for the one in flight. */
+  stop(): Promise<void>;
+}
+
+/** One round of everything; returns what it changed. */
+export async function keepHouse(services: ServiceContext): Promise<{ checkouts_expired: number; orders_cancelled: number }> {
+  const checkouts_expired = await expireCheckouts(services);
+  const orders_cancelled = await cancelUnpaidOrders(services);
+  if (checkouts_expired || orders_cancelled) services.logger.info({ msg: 'housekeeping', checkouts_expired, orders_cancelled });
+  return { checkouts_expired, orders_cancelled };
+}
+
+export function startHousekeeping(services: ServiceContext, options: { intervalMs?: number } = {}): Housekeeper {
+  let current: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (current) return; // the previous round is still running
+    current = keepHouse(services)
+      .catch((err) => services.logger.error({ err }, 'housekeeping failed; the next round retries'))
+      .finally(() => { current = undefined; });
+  }, options.intervalMs ?? INTERVAL_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await current;
+    },
+  };
+}
