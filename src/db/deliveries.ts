@@ -130,8 +130,9 @@ export interface AttemptContext {
   failing_since: Date | null;
   event_id: string;
   event_type: string;
-  event_data: Record<string, unknown>;
-  event_previous_attributes: Record<string, unknown> | null;
+  /** JSON text, as stored. */
+  event_data: string;
+  event_previous_attributes: string | null;
   event_created_at: Date;
   /** Ciphertexts of the secrets that sign at `now`, current first. */
   secrets: Buffer[];
@@ -143,7 +144,7 @@ export async function loadAttemptContexts(tx: Tx, tenantId: string, ids: string[
     name: 'deliveries.load_attempts',
     text: `select d.id as delivery_id, d.attempt_count, d.status, d.endpoint_id,
               ep.url, coalesce(ep.enabled, false) as enabled, ep.failing_since,
-              e.id as event_id, e.type as event_type, e.data as event_data, e.previous_attributes as event_previous_attributes,
+              e.id as event_id, e.type as event_type, e.data::text as event_data, e.previous_attributes::text as event_previous_attributes,
               e.created_at as event_created_at,
               coalesce((select array_agg(s.ciphertext order by s.version desc) from webhook_endpoint_secrets s
                          where s.tenant_id = d.tenant_id and s.endpoint_id = d.endpoint_id

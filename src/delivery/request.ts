@@ -1,7 +1,7 @@
 // The webhook request Herald sends (DESIGN §3), as a pure function of the event, the signing
 // secrets, the attempt number and the attempt's time: Standard Webhooks headers, Herald's own
 // tenant, type and attempt headers, and the event envelope as the body.
-import type { EventEnvelope } from '../presenters/events.ts';
+import { eventJson, type StoredEvent } from '../presenters/events.ts';
 import { sign } from './sign.ts';
 
 export interface WebhookRequest {
@@ -9,10 +9,8 @@ export interface WebhookRequest {
   body: string;
 }
 
-export function buildWebhookRequest(
-  event: EventEnvelope, secrets: readonly string[], attempt: number, at: Date,
-): WebhookRequest {
-  const body = JSON.stringify(event);
+export function buildWebhookRequest(event: StoredEvent, secrets: readonly string[], attempt: number, at: Date): WebhookRequest {
+  const body = eventJson(event);
   const timestamp = Math.floor(at.getTime() / 1000);
   return {
     body,

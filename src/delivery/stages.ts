@@ -14,7 +14,7 @@ import { noteEndpointOutcomes } from '../db/endpoints.ts';
 import type { Tx } from '../db/pool.ts';
 import { pinScope, transaction, withTenant } from '../db/tenant.ts';
 import { newId } from '../ids.ts';
-import { presentEvent, type EventEnvelope } from '../presenters/events.ts';
+import type { StoredEvent } from '../presenters/events.ts';
 import type { DeliverJob, EndpointAttempt, HeldAttempt } from '../queue/index.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 import { disableAutomatically } from '../services/endpoints.ts';
@@ -27,7 +27,7 @@ import type { SecretCache } from './secrets.ts';
 export interface LoadedAttempt {
   held: HeldAttempt;
   url: string;
-  event: EventEnvelope;
+  event: StoredEvent;
   /** In clear, current first. */
   secrets: string[];
 }
@@ -83,7 +83,7 @@ export async function claimAndLoad(
           continue;
         }
         batch.ready.push({
-          held: h, url: c.url!, event: envelopeOf(c, scope),
+          held: h, url: c.url!, event: storedEvent(c, scope),
           secrets: c.secrets.map((s) => secrets.open(config.encryptionKey, { tenantId: scope.tenantId, endpointId: c.endpoint_id }, s)),
         });
       }
@@ -93,11 +93,11 @@ export async function claimAndLoad(
   });
 }
 
-function envelopeOf(c: AttemptContext, scope: TenantScope): EventEnvelope {
-  return presentEvent({
-    tenant_id: scope.tenantId, id: c.event_id, mode: scope.mode, type: c.event_type, data: c.event_data,
-    previous_attributes: c.event_previous_attributes, created_at: c.event_created_at,
-  });
+function storedEvent(c: AttemptContext, scope: TenantScope): StoredEvent {
+  return {
+    id: c.event_id, type: c.event_type, tenant_id: scope.tenantId, mode: scope.mode, created_at: c.event_created_at,
+    data: c.event_data, previous_attributes: c.event_previous_attributes,
+  };
 }
 
 export interface SentAttempt {

@@ -2,17 +2,23 @@ import test from 'ava';
 import { Webhook } from 'standardwebhooks';
 import { buildWebhookRequest } from '../../src/delivery/request.ts';
 import { generateSecret } from '../../src/delivery/sign.ts';
-import type { EventEnvelope } from '../../src/presenters/events.ts';
+import { presentEvent, type StoredEvent } from '../../src/presenters/events.ts';
 
-const event: EventEnvelope = {
-  id: 'evt_01jd0000000000000000000000', type: 'order.paid', tenant_id: '6f1c2a52-6a8e-4c4b-9d8e-2b7a4f3c1d00', mode: 'live',
-  created_at: '2026-11-29T10:00:00.000Z', data: { id: 'ord_1', total: 2500 }, previous_attributes: { status: 'pending' },
+const row = {
+  id: 'evt_01jd0000000000000000000000', type: 'order.paid', tenant_id: '6f1c2a52-6a8e-4c4b-9d8e-2b7a4f3c1d00', mode: 'live' as const,
+  created_at: new Date('2026-11-29T10:00:00.000Z'), data: { id: 'ord_1', total: 2500, note: 'a "quoted" \u2028 ünïcode ☃ line' },
+  previous_attributes: { status: 'pending' },
 };
+// As the delivery path reads it: the payloads still the JSON text they were stored as.
+const event: StoredEvent = { ...row, data: JSON.stringify(row.data), previous_attributes: JSON.stringify(row.previous_attributes) };
+const envelope = presentEvent(row);
 
-test('the body is the event envelope, in the API\'s field order', (t) => {
+test('the body is the event envelope GET /v1/events/:id answers, byte for byte, in the API\'s field order', (t) => {
   const { body } = buildWebhookRequest(event, [generateSecret()], 1, new Date());
-  t.is(body, JSON.stringify(event));
+  t.is(body, JSON.stringify(envelope));
   t.deepEqual(Object.keys(JSON.parse(body)), ['id', 'type', 'tenant_id', 'mode', 'created_at', 'data', 'previous_attributes']);
+  const created = buildWebhookRequest({ ...event, previous_attributes: null }, [generateSecret()], 1, new Date()).body;
+  t.is(created, JSON.stringify(presentEvent({ ...row, previous_attributes: null })), 'an event without previous attributes');
 });
 
 test('headers: the stable webhook-id, this attempt\'s timestamp and number, the tenant and the type', (t) => {
@@ -32,7 +38,7 @@ test('one v1 signature per secret, each verifying with the public library', (t) 
   const secrets = [generateSecret(), generateSecret()];
   const request = buildWebhookRequest(event, secrets, 1, new Date());
   t.is(request.headers['webhook-signature'].split(' ').length, 2);
-  for (const secret of secrets) t.deepEqual(new Webhook(secret).verify(request.body, request.headers), event);
+  for (const secret of secrets) t.deepEqual(new Webhook(secret).verify(request.body, request.headers), envelope);
   t.throws(() => new Webhook(generateSecret()).verify(request.body, request.headers));
 });
 
