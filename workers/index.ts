@@ -3,13 +3,12 @@
 import type { Server } from 'node:http';
 import { COMMANDS, operatorUsage, runOperatorCommand } from '../src/cli/operator.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { migrate } from '../src/runtime.ts';
 import { systemClock } from '../src/clock.ts';
 import type { ServiceContext } from '../src/context.ts';
 import { Queue } from '../src/queue/index.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
-import { closeServer, listen, openDatabase, prepareDatabase } from '../src/runtime.ts';
+import { closeServer, listen, migrateDatabase, openDatabase, prepareDatabase } from '../src/runtime.ts';
 import { startWorker, type Worker } from './worker.ts';
 
 const USAGE = `usage: herald <command>
@@ -30,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
 
   let config;
   try {
-    config = loadConfig(process.env, { quiet: command in COMMANDS });
+    config = loadConfig(process.env, { quiet: command in COMMANDS, migrateOnly: command === 'migrate' });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -42,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   const db = await openDatabase(config, logger);
 
   if (command === 'migrate') {
-    const applied = await migrate(db.url);
+    const applied = await migrateDatabase(db);
     logger.info({ applied }, applied.length ? 'migrations applied' : 'migrations already current');
     await db.stop();
     return 0;
@@ -51,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const pool = await prepareDatabase(db, logger, command === 'all' ? 20 : 10);
 
   // The API and operator commands only enqueue (retries, replays); a worker also works the queue.
-  const queue = new Queue({ databaseUrl: db.url, role: command === 'worker' || command === 'all' ? 'worker' : 'producer', pool, clock: systemClock, logger });
+  const queue = new Queue({ databaseUrl: db.runtimeUrl, role: command === 'worker' || command === 'all' ? 'worker' : 'producer', pool, clock: systemClock, logger });
   await queue.start();
   const services: ServiceContext = { config, pool, queue, clock: systemClock, logger };
 

@@ -9,7 +9,7 @@ import { parseWith } from '../http/schemas/validate.ts';
 import { presentApiKey } from '../presenters/apiKeys.ts';
 import { presentDomain, presentMembership, presentOrganization, presentTenant, presentUser } from '../presenters/tenants.ts';
 import { addDomain, removeDomain } from '../services/domains.ts';
-import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, setTenantStatus } from '../services/tenants.ts';
+import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, patchTenant } from '../services/tenants.ts';
 
 type Command = { usage: string; run(services: ServiceContext, args: string[]): Promise<unknown> };
 
@@ -44,11 +44,11 @@ export const COMMANDS: Record<string, Command> = {
   },
   'tenants:suspend': {
     usage: 'tenants:suspend TENANT_ID',
-    run: async (services, args) => presentTenant(await setTenantStatus(services, one(flags(args, []).positionals, 'tenant id'), 'suspended')),
+    run: async (services, args) => presentTenant(await patchTenant(services, one(flags(args, []).positionals, 'tenant id'), { status: 'suspended' })),
   },
   'tenants:activate': {
     usage: 'tenants:activate TENANT_ID',
-    run: async (services, args) => presentTenant(await setTenantStatus(services, one(flags(args, []).positionals, 'tenant id'), 'active')),
+    run: async (services, args) => presentTenant(await patchTenant(services, one(flags(args, []).positionals, 'tenant id'), { status: 'active' })),
   },
   'organizations:create': {
     usage: 'organizations:create TENANT_ID --name NAME',

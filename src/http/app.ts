@@ -16,12 +16,13 @@ import { deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
+import { memberRoutes } from './routes/members.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
 import type { ServiceContext } from '../context.ts';
 import { mount, route, type Route } from './route.ts';
 import { VERSION } from '../version.ts';
 
-export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes];
+export const apiRoutes: Route<any, any, any>[] = [...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...memberRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...customerRoutes, ...couponRoutes, ...orderRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes];
 
 export function createApp(services: ServiceContext): Koa {
   // Behind a trusted proxy the client is the address that proxy appended to X-Forwarded-For: the

@@ -8,6 +8,7 @@ import type { ServiceContext } from '../context.ts';
 import { badRequest, forbidden, validationFailed } from '../errors.ts';
 import type { Auth } from '../services/credentials.ts';
 import { idempotently } from '../services/idempotency.ts';
+import { limitTenant } from '../services/rateLimits.ts';
 import { authenticate, authenticateAdmin, requireAccess, type TenantAccess } from './auth.ts';
 import { parseWith, pointer } from './schemas/validate.ts';
 
@@ -66,15 +67,24 @@ export function route<B = undefined, Q = undefined, X extends Access = Access>(r
   return r;
 }
 
-/** Routes answer tenant_id mismatches with 403 before any validation (DESIGN §1). */
-export function checkTenantId(auth: Auth, body: unknown, query: Record<string, unknown>): unknown {
-  const named = [query.tenant_id, body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).tenant_id : undefined];
-  for (const value of named) {
-    if (value !== undefined && value !== auth.tenantId) throw forbidden('tenant_id does not match the credential');
+const SCOPE_IDS = [['tenant_id', 'tenantId'], ['org_id', 'orgId']] as const;
+
+/**
+ * A `tenant_id` or `org_id` in the body or query that is not the credential's is a 403, before
+ * any validation (DESIGN §1); the caller's own (in any case) is accepted and dropped.
+ */
+export function checkScopeIds(auth: Auth, body: unknown, query: Record<string, unknown>): unknown {
+  const fields = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  for (const [name, own] of SCOPE_IDS) {
+    for (const value of [query[name], fields?.[name]]) {
+      if (value !== undefined && (typeof value !== 'string' || value.toLowerCase() !== auth[own])) {
+        throw forbidden(`${name} does not match the credential`);
+      }
+    }
+    delete query[name];
   }
-  delete query.tenant_id;
-  if (body && typeof body === 'object' && !Array.isArray(body) && 'tenant_id' in body) {
-    const { tenant_id: _ignored, ...rest } = body as Record<string, unknown>;
+  if (fields && SCOPE_IDS.some(([name]) => name in fields)) {
+    const { tenant_id: _tenant, org_id: _org, ...rest } = fields;
     return rest;
   }
   return body;
@@ -88,12 +98,14 @@ export function mount(router: Router, routes: Route<any, any, any>[], services: 
       let rawBody: unknown = ctx.request.body;
       let auth: Auth | undefined;
       if (r.access === 'admin') {
-        authenticateAdmin(ctx, services.config);
+        await authenticateAdmin(ctx, services);
       } else if (r.access !== 'public') {
         auth = await authenticate(ctx, services);
         ctx.state.tenantId = auth.tenantId;
+        auth.address = ctx.ip;
+        await limitTenant(services, auth.tenantId);
         requireAccess(auth, r.access);
-        rawBody = checkTenantId(auth, rawBody, query);
+        rawBody = checkScopeIds(auth, rawBody, query);
       }
       if (!r.body && !r.ownBodyValidation && rawBody && typeof rawBody === 'object' && Object.keys(rawBody).length > 0) {
         throw validationFailed(Object.keys(rawBody).map((k) => ({ pointer: pointer([k]), detail: 'unknown field: this route takes no body' })));

@@ -17,6 +17,8 @@ import { unprocessable, validationFailed } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { checkUrl } from '../net/address.ts';
 import type { TenantScope } from '../scope.ts';
+import { recordAudit } from './audit.ts';
+import type { Auth } from './credentials.ts';
 import { recordEvent } from './events.ts';
 import { findOr404, mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
 
@@ -119,11 +121,12 @@ export async function deleteEndpoint({ pool }: ServiceContext, scope: TenantScop
   });
 }
 
-/** The current signing secret, in clear. */
-export async function revealSecret({ config, pool, clock }: ServiceContext, scope: TenantScope, id: string): Promise<string> {
-  return withTenant(pool, scope, async (tx) => {
+/** The current signing secret, in clear; the audit log records who saw it. */
+export async function revealSecret({ config, pool, clock }: ServiceContext, auth: Auth, id: string): Promise<string> {
+  return withTenant(pool, auth, async (tx) => {
     await existing(tx, id);
-    const [current] = await secretsForSigning(tx, config.encryptionKey, scope, id, clock.now());
+    const [current] = await secretsForSigning(tx, config.encryptionKey, auth, id, clock.now());
+    await recordAudit(tx, auth, { action: 'endpoint.secret_revealed', target: { type: 'webhook_endpoint', id } });
     return current;
   });
 }
@@ -132,7 +135,8 @@ export async function revealSecret({ config, pool, clock }: ServiceContext, scop
  * A new current secret; the ones signing now keep signing beside it for `overlapSeconds`
  * (0: they stop at once and are erased). Returns when the last previous secret stops signing.
  */
-export async function rotateSecret({ config, pool, clock }: ServiceContext, scope: TenantScope, id: string, overlapSeconds: number): Promise<Date | null> {
+export async function rotateSecret({ config, pool, clock }: ServiceContext, auth: Auth, id: string, overlapSeconds: number): Promise<Date | null> {
+  const scope: TenantScope = auth;
   return withTenant(pool, scope, async (tx) => {
     await existing(tx, id, true);
     const now = clock.now();
@@ -140,6 +144,7 @@ export async function rotateSecret({ config, pool, clock }: ServiceContext, scop
     const until = await expireSecrets(tx, id, overlapSeconds, MAX_SIGNING_SECRETS - 1, now);
     await deleteExpiredSecrets(tx, id, now);
     await addSecret(tx, config.encryptionKey, scope, id, version);
+    await recordAudit(tx, auth, { action: 'endpoint.secret_rotated', target: { type: 'webhook_endpoint', id }, data: { overlap_seconds: overlapSeconds } });
     return until;
   });
 }

@@ -11,6 +11,8 @@ import { conflict, unprocessable } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Queue } from '../queue/index.ts';
 import type { TenantScope } from '../scope.ts';
+import { recordAudit } from './audit.ts';
+import type { Auth } from './credentials.ts';
 import { recordEvent } from './events.ts';
 import { findOr404 } from './resources.ts';
 
@@ -55,7 +57,8 @@ export interface ReplayWindow {
  * Re-delivers, once each and with their original webhook-id, the events of [since, until) that
  * the endpoint's filters accept, oldest first, as new deliveries. `dryRun` only counts them.
  */
-export async function replayEvents({ pool, queue, clock, config }: ServiceContext, scope: TenantScope, endpointId: string, window: ReplayWindow): Promise<number> {
+export async function replayEvents({ pool, queue, clock, config }: ServiceContext, auth: Auth, endpointId: string, window: ReplayWindow): Promise<number> {
+  const scope: TenantScope = auth;
   const retentionMs = config.eventRetentionMs;
   const now = clock.now().getTime();
   const until = window.until ?? new Date(now);
@@ -72,7 +75,13 @@ export async function replayEvents({ pool, queue, clock, config }: ServiceContex
     if (events.length > MAX_REPLAY_EVENTS) {
       throw unprocessable(`more than ${MAX_REPLAY_EVENTS} events match; replay a shorter window`, [{ pointer: '/until', detail: 'narrow the window' }]);
     }
-    if (!window.dryRun) await deliverTo(tx, queue, scope, endpoint.id, events);
+    if (!window.dryRun) {
+      await deliverTo(tx, queue, scope, endpoint.id, events);
+      await recordAudit(tx, auth, {
+        action: 'endpoint.replayed', target: { type: 'webhook_endpoint', id: endpoint.id },
+        data: { since: window.since.toISOString(), until: until.toISOString(), count: events.length },
+      });
+    }
     return events.length;
   });
 }

@@ -5,7 +5,7 @@ import { isId, type IdKind } from '../ids.ts';
 
 const NOUNS: Record<IdKind, string> = {
   product: 'product', variant: 'variant', customer: 'customer', address: 'address', order: 'order', lineItem: 'line item',
-  coupon: 'coupon', endpoint: 'webhook endpoint', event: 'event', delivery: 'delivery', attempt: 'attempt', apiKey: 'API key',
+  coupon: 'coupon', endpoint: 'webhook endpoint', event: 'event', delivery: 'delivery', attempt: 'attempt', apiKey: 'API key', audit: 'audit entry',
 };
 
 /**

@@ -23,7 +23,7 @@ test.after.always(async () => {
 /** Starts a herald process on this test's database; resolves with its port once it listens. */
 async function start(role: 'api' | 'worker'): Promise<string> {
   const p = herald([role], {
-    DATABASE_URL: api.db.url, NODE_ENV: 'test', PORT: '0', HERALD_WORKER_PORT: '0',
+    DATABASE_URL: api.db.url, HERALD_RUNTIME_DATABASE_URL: api.db.runtimeUrl, NODE_ENV: 'test', PORT: '0', HERALD_WORKER_PORT: '0',
     HERALD_ADMIN_TOKEN: api.services.config.adminToken, HERALD_JWT_SECRET: api.services.config.jwtSecret,
     HERALD_ENCRYPTION_KEY: api.services.config.encryptionKey.toString('base64'), HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK,
   });

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrationFiles } from '../../src/db/migrate.ts';
 import { ADMIN_TOKEN, testConfig } from '../helpers/api.ts';
-import { freshDatabase, urlFor } from '../helpers/db.ts';
+import { freshDatabase, runtimeUrlOf, urlFor } from '../helpers/db.ts';
 import { herald } from '../helpers/process.ts';
 
 const secrets = () => {
@@ -47,7 +47,8 @@ test('two processes migrating an empty database at once both succeed and apply e
 });
 
 test('operator subcommands print JSON and validate their input', async (t) => {
-  const env = { DATABASE_URL: await freshDatabase(), ...secrets() };
+  const url = await freshDatabase();
+  const env = { DATABASE_URL: url, HERALD_RUNTIME_DATABASE_URL: runtimeUrlOf(url), ...secrets() };
   const created = herald(['tenants:create', '--name', 'Corner Shop'], env);
   t.is(await created.exited, 0, created.output());
   const tenant = JSON.parse(created.output());
@@ -77,7 +78,8 @@ test('every bad setting is reported at once and the process exits non-zero', asy
 });
 
 test('SIGTERM twice (as npm sends it) stops accepting, finishes and exits 0', async (t) => {
-  const env = { DATABASE_URL: await freshDatabase(), PORT: '0', HERALD_WORKER_PORT: '0', ...secrets() };
+  const url = await freshDatabase();
+  const env = { DATABASE_URL: url, HERALD_RUNTIME_DATABASE_URL: runtimeUrlOf(url), PORT: '0', HERALD_WORKER_PORT: '0', ...secrets() };
   const p = herald(['all'], env);
   await p.waitFor(/API listening on http:\/\/localhost:(\d+)/);
   const port = /API listening on http:\/\/localhost:(\d+)/.exec(p.output())![1];

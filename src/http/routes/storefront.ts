@@ -3,20 +3,18 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { shopProduct, shopProducts, shopScope, type ShopScope } from '../../services/storefront.ts';
-import { presentProduct, Product } from '../../presenters/products.ts';
+import { presentPublicProduct, PublicProduct } from '../../presenters/products.ts';
 import { clientAddressKey, requestHost, shopHost } from '../../net/host.ts';
-import { RateLimiter } from '../rateLimit.ts';
+import { LIMITS, rateLimit } from '../../services/rateLimits.ts';
 import { listOf, ListQuery, toPage } from '../schemas/common.ts';
 import type { ServiceContext } from '../../context.ts';
 import { route, type Reply } from '../route.ts';
 
-// Generous for browsing (a page may fetch a list and several products), tight for scrapers.
-// Counted before the host lookup, so a flood of unknown hosts costs no database work. Behind a
+// Rate-limited per client address (LIMITS.storefront, across processes), counted before the host
+// lookup; a flood beyond the limit costs no database work (src/services/rateLimits.ts). Behind a
 // trusted proxy ctx.ip is the address that proxy appended to X-Forwarded-For (src/http/app.ts).
-const byAddress = new RateLimiter(300, 60_000);
-
 async function shopFor(ctx: Context, services: ServiceContext): Promise<ShopScope> {
-  byAddress.hit(clientAddressKey(ctx.ip));
+  await rateLimit(services, LIMITS.storefront, clientAddressKey(ctx.ip));
   const host = requestHost({ rawHeaders: ctx.req.rawHeaders, trustProxy: ctx.app.proxy, target: ctx.req.url ?? '' });
   const scope = await shopScope(services, shopHost(host, services.config.storefrontDomain));
   ctx.state.tenantId = scope.tenantId;
@@ -42,19 +40,19 @@ const cached = 'ETag and Cache-Control: public, max-age=60; If-None-Match with t
 export const storefrontRoutes = [
   route({
     method: 'get', path: '/storefront/v1/products', summary: 'List the shop\'s active products (shop from the Host header)', tag, access: 'public', cors: true,
-    query: ListQuery, response: { status: 200, schema: listOf(Product), description: cached }, errors: [404, 429],
+    query: ListQuery, response: { status: 200, schema: listOf(PublicProduct), description: cached }, errors: [404, 429],
     handle: async ({ query, http, services }) => {
       const scope = await shopFor(http, services);
       const rows = await shopProducts(services, scope, { limit: query.limit, startingAfter: query.starting_after });
-      return cacheable(http, toPage(rows, query.limit, presentProduct));
+      return cacheable(http, toPage(rows, query.limit, presentPublicProduct));
     },
   }),
   route({
     method: 'get', path: '/storefront/v1/products/:id', summary: 'Retrieve one of the shop\'s active products', tag, access: 'public', cors: true,
-    response: { status: 200, schema: Product, description: cached }, errors: [400, 429],
+    response: { status: 200, schema: PublicProduct, description: cached }, errors: [400, 429],
     handle: async ({ params, http, services }) => {
       const scope = await shopFor(http, services);
-      return cacheable(http, presentProduct(await shopProduct(services, scope, params.id)));
+      return cacheable(http, presentPublicProduct(await shopProduct(services, scope, params.id)));
     },
   }),
 ];
