@@ -9,7 +9,7 @@ import { Queue } from '../src/queue/index.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
 import { closeServer, listen, migrateDatabase, openDatabase, prepareDatabase } from '../src/runtime.ts';
-import { startWorker, type Worker } from './worker.ts';
+import { startMetricsServer, startWorker, type Worker } from './worker.ts';
 
 const USAGE = `usage: herald <command>
   herald all          API and workers in one process (npm start)
@@ -72,6 +72,11 @@ async function main(argv: string[]): Promise<number> {
     worker = await startWorker(services, config.workerPort);
     logger.info({ port: worker.port }, `worker health and metrics on http://localhost:${worker.port}`);
   }
+  let metrics: Server | undefined;
+  if (config.metricsPort !== undefined) {
+    metrics = await startMetricsServer(services, config.metricsPort);
+    logger.info({ port: (metrics.address() as { port: number }).port }, `metrics on http://localhost:${(metrics.address() as { port: number }).port}/metrics`);
+  }
   if (config.generatedSecrets) {
     process.stdout.write(`\nHerald development admin token (kept in ${config.dataDir}/secrets.json):\n  ${config.adminToken}\n\n`);
   }
@@ -84,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'shutting down');
       try {
-        await Promise.all([server && closeServer(server), worker?.stop()]);
+        await Promise.all([server && closeServer(server), worker?.stop(), metrics && closeServer(metrics, 1_000)]);
         await queue.stop({ graceful: true, timeoutMs: 5_000 });
         await pool.end();
         await db.stop();
