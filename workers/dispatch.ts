@@ -29,8 +29,8 @@ export async function dispatchBatch({ pool, queue, logger }: ServiceContext, bat
     const scope = await claimOutboxScope(tx);
     if (!scope) return { events: [], deliveries: 0, waited: [] };
     await pinScope(tx, scope);
-    const claimed = await claimOutboxBatch(tx, batchSize);
-    const endpoints = await enabledEndpoints(tx);
+    const claimed = await claimOutboxBatch(tx, scope, batchSize);
+    const endpoints = await enabledEndpoints(tx, scope);
     const deliveries: NewDelivery[] = [];
     const events = claimed.map((event) => {
       const matched = endpoints.filter((e) => matchesEventType(e.event_types, event.type));
@@ -39,7 +39,7 @@ export async function dispatchBatch({ pool, queue, logger }: ServiceContext, bat
     });
     await insertDeliveries(tx, scope, deliveries);
     await queue.enqueueAttempts(tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId: d.endpointId })));
-    const waited = await deleteOutbox(tx, claimed.map((e) => e.event_id));
+    const waited = await deleteOutbox(tx, scope, claimed.map((e) => e.event_id));
     return { events, deliveries: deliveries.length, waited };
   });
   // Logged and counted once committed: a rolled-back batch is claimed again.

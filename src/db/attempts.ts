@@ -1,6 +1,7 @@
-// delivery_attempts: the immutable record of every request made; run inside withTenant.
+// delivery_attempts: the immutable record of every request made; run inside withTenant and name
+// their tenant and mode themselves too.
 import type { Tx } from './pool.ts';
-import type { Mode } from '../scope.ts';
+import type { Mode, TenantScope } from '../scope.ts';
 
 export interface AttemptRow {
   id: string;
@@ -46,8 +47,11 @@ export async function insertAttempt(tx: Tx, a: NewAttempt): Promise<boolean> {
   return rowCount === 1;
 }
 
-export async function listAttempts(tx: Tx, deliveryId: string): Promise<AttemptRow[]> {
-  const { rows } = await tx.query(`select ${COLUMNS} from delivery_attempts where delivery_id = $1 order by number`, [deliveryId]);
+export async function listAttempts(tx: Tx, scope: TenantScope, deliveryId: string): Promise<AttemptRow[]> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from delivery_attempts where tenant_id = $2::uuid and mode = $3 and delivery_id = $1 order by number`,
+    [deliveryId, scope.tenantId, scope.mode],
+  );
   return rows;
 }
 
@@ -67,7 +71,7 @@ export interface EndpointStats {
  * An endpoint's attempts over the hour and the day before `now`: one range scan of the
  * (endpoint, started_at) index, which also holds the status and duration it reads.
  */
-export async function endpointAttemptStats(tx: Tx, endpointId: string, now: Date): Promise<EndpointStats> {
+export async function endpointAttemptStats(tx: Tx, scope: TenantScope, endpointId: string, now: Date): Promise<EndpointStats> {
   const { rows } = await tx.query(
     `select count(*) filter (where hour)::int as hour_attempts,
             count(*) filter (where hour and ok)::int as hour_succeeded,
@@ -78,8 +82,9 @@ export async function endpointAttemptStats(tx: Tx, endpointId: string, now: Date
             percentile_cont(0.5) within group (order by duration_ms) as day_p50,
             percentile_cont(0.95) within group (order by duration_ms) as day_p95
        from (select duration_ms, started_at >= $2::timestamptz - interval '1 hour' as hour, status_code between 200 and 299 as ok
-               from delivery_attempts where endpoint_id = $1 and started_at >= $2::timestamptz - interval '1 day') a`,
-    [endpointId, now],
+               from delivery_attempts
+              where tenant_id = $3::uuid and mode = $4 and endpoint_id = $1 and started_at >= $2::timestamptz - interval '1 day') a`,
+    [endpointId, now, scope.tenantId, scope.mode],
   );
   const r = rows[0];
   const round = (v: number | null) => (v === null ? null : Math.round(v));

@@ -1,4 +1,5 @@
-// customers and their addresses: tenant-scoped; every function runs inside withTenant.
+// customers and their addresses: tenant-scoped; every function runs inside withTenant and names
+// its tenant and mode itself too.
 // Reads skip soft-deleted customers; addresses are read with their customer in one statement.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
@@ -38,7 +39,7 @@ const SELECT_CUSTOMER = `select ${CUSTOMER_COLUMNS},
   coalesce((select json_agg(json_build_object('id', a.id, 'line1', a.line1, 'line2', a.line2, 'city', a.city, 'state', a.state,
                                               'postal_code', a.postal_code, 'country', a.country) order by a.position)
               from customer_addresses a
-             where a.tenant_id = c.tenant_id and a.customer_id = c.id), '[]') as addresses
+             where a.tenant_id = c.tenant_id and a.mode = c.mode and a.customer_id = c.id), '[]') as addresses
   from customers c`;
 
 export async function insertCustomer(tx: Tx, scope: TenantScope, id: string, c: CustomerFields): Promise<Omit<CustomerRow, 'addresses'>> {
@@ -61,42 +62,48 @@ export async function insertAddresses(tx: Tx, scope: TenantScope, customerId: st
   return rows;
 }
 
-export async function deleteAddresses(tx: Tx, customerId: string): Promise<void> {
-  await tx.query('delete from customer_addresses where customer_id = $1', [customerId]);
+export async function deleteAddresses(tx: Tx, scope: TenantScope, customerId: string): Promise<void> {
+  await tx.query('delete from customer_addresses where tenant_id = $1::uuid and mode = $2 and customer_id = $3', [scope.tenantId, scope.mode, customerId]);
 }
 
-export async function findCustomer(tx: Tx, id: string, options: { forUpdate?: boolean } = {}): Promise<CustomerRow | undefined> {
+export async function findCustomer(tx: Tx, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<CustomerRow | undefined> {
   const { rows } = await tx.query(
-    `${SELECT_CUSTOMER} where c.id = $1 and c.deleted_at is null${options.forUpdate ? ' for update of c' : ''}`,
-    [id],
+    `${SELECT_CUSTOMER} where c.tenant_id = $1::uuid and c.mode = $2 and c.id = $3 and c.deleted_at is null${options.forUpdate ? ' for update of c' : ''}`,
+    [scope.tenantId, scope.mode, id],
   );
   return rows[0];
 }
 
-export async function listCustomers(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<CustomerRow[]> {
+export async function listCustomers(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CustomerRow[]> {
   const { rows } = await tx.query(
     `${SELECT_CUSTOMER}
-      where c.deleted_at is null
-        and ($2::text is null or (c.created_at, c.id) < (select created_at, id from customers where id = $2))
-      order by c.created_at desc, c.id desc limit $1`,
-    [page.limit, page.startingAfter ?? null],
+      where c.tenant_id = $1::uuid and c.mode = $2 and c.deleted_at is null
+        and ($4::text is null or (c.created_at, c.id) < (select created_at, id from customers where tenant_id = $1::uuid and id = $4))
+      order by c.created_at desc, c.id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null],
   );
   return rows;
 }
 
-export async function updateCustomer(tx: Tx, id: string, c: CustomerFields): Promise<void> {
+export async function updateCustomer(tx: Tx, scope: TenantScope, id: string, c: CustomerFields): Promise<void> {
   await tx.query(
-    `update customers set email = $2, name = $3, metadata = $4::jsonb, updated_at = clock_timestamp()
-      where id = $1 and deleted_at is null`,
-    [id, c.email, c.name, JSON.stringify(c.metadata)],
+    `update customers set email = $4, name = $5, metadata = $6::jsonb, updated_at = clock_timestamp()
+      where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null`,
+    [scope.tenantId, scope.mode, id, c.email, c.name, JSON.stringify(c.metadata)],
   );
 }
 
-export async function softDeleteCustomer(tx: Tx, id: string): Promise<void> {
-  await tx.query('update customers set deleted_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+export async function softDeleteCustomer(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(
+    'update customers set deleted_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null',
+    [scope.tenantId, scope.mode, id],
+  );
 }
 
-export async function customerExists(tx: Tx, id: string): Promise<boolean> {
-  const { rows } = await tx.query('select 1 from customers where id = $1 and deleted_at is null', [id]);
+export async function customerExists(tx: Tx, scope: TenantScope, id: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    'select 1 from customers where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null',
+    [scope.tenantId, scope.mode, id],
+  );
   return rows.length > 0;
 }

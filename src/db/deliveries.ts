@@ -1,6 +1,7 @@
-// deliveries: one per (event, endpoint) fan-out; tenant-scoped, run inside withTenant.
+// deliveries: one per (event, endpoint) fan-out; tenant-scoped, run inside withTenant and name
+// their tenant and mode themselves too.
 import type { Pool, Tx } from './pool.ts';
-import type { Mode } from '../scope.ts';
+import type { Mode, TenantScope } from '../scope.ts';
 
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'failed', 'cancelled'] as const;
@@ -50,51 +51,55 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
 }
 
-export async function listDeliveries(tx: Tx, f: DeliveryFilter): Promise<DeliveryRow[]> {
+export async function listDeliveries(tx: Tx, scope: TenantScope, f: DeliveryFilter): Promise<DeliveryRow[]> {
   const { rows } = await tx.query(
     `select ${COLUMNS} from deliveries
-      where ($3::text is null or endpoint_id = $3)
+      where tenant_id = $6::uuid and mode = $7
+        and ($3::text is null or endpoint_id = $3)
         and ($4::text is null or event_id = $4)
         and ($5::text is null or status = $5)
-        and ($2::text is null or (created_at, id) < (select created_at, id from deliveries where id = $2))
+        and ($2::text is null or (created_at, id) < (select created_at, id from deliveries where tenant_id = $6::uuid and id = $2))
       order by created_at desc, id desc limit $1`,
-    [f.limit, f.startingAfter ?? null, f.endpointId ?? null, f.eventId ?? null, f.status ?? null],
+    [f.limit, f.startingAfter ?? null, f.endpointId ?? null, f.eventId ?? null, f.status ?? null, scope.tenantId, scope.mode],
   );
   return rows;
 }
 
 /** `lock` holds the row for the rest of the transaction. */
-export async function findDelivery(tx: Tx, id: string, lock = false): Promise<DeliveryRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from deliveries where id = $1${lock ? ' for update' : ''}`, [id]);
+export async function findDelivery(tx: Tx, scope: TenantScope, id: string, lock = false): Promise<DeliveryRow | undefined> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from deliveries where tenant_id = $2::uuid and mode = $3 and id = $1${lock ? ' for update' : ''}`,
+    [id, scope.tenantId, scope.mode],
+  );
   return rows[0];
 }
 
 /** Ends the endpoint's deliveries that still had attempts to come. */
-export async function cancelPendingDeliveries(tx: Tx, endpointId: string, reason: string): Promise<number> {
+export async function cancelPendingDeliveries(tx: Tx, scope: TenantScope, endpointId: string, reason: string): Promise<number> {
   const { rowCount } = await tx.query(
     `update deliveries set status = 'cancelled', status_reason = $2, next_attempt_at = null, updated_at = clock_timestamp()
-      where endpoint_id = $1 and status in ('pending', 'retrying')`,
-    [endpointId, reason],
+      where tenant_id = $3::uuid and mode = $4 and endpoint_id = $1 and status in ('pending', 'retrying')`,
+    [endpointId, reason, scope.tenantId, scope.mode],
   );
   return rowCount ?? 0;
 }
 
-export async function cancelDelivery(tx: Tx, id: string, reason: string): Promise<void> {
+export async function cancelDelivery(tx: Tx, scope: TenantScope, id: string, reason: string): Promise<void> {
   await tx.query(
     `update deliveries set status = 'cancelled', status_reason = $2, next_attempt_at = null, updated_at = clock_timestamp()
-      where id = $1 and status in ('pending', 'retrying')`,
-    [id, reason],
+      where tenant_id = $3::uuid and mode = $4 and id = $1 and status in ('pending', 'retrying')`,
+    [id, reason, scope.tenantId, scope.mode],
   );
 }
 
 /** A manual retry: the next attempt is due now. */
-export async function requeueDelivery(tx: Tx, id: string): Promise<DeliveryRow> {
+export async function requeueDelivery(tx: Tx, scope: TenantScope, id: string): Promise<DeliveryRow> {
   const { rows } = await tx.query(
     `update deliveries
         set status = case when status = 'retrying' then 'retrying' else 'pending' end,
             status_reason = null, next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()
-      where id = $1 returning ${COLUMNS}`,
-    [id],
+      where tenant_id = $2::uuid and mode = $3 and id = $1 returning ${COLUMNS}`,
+    [id, scope.tenantId, scope.mode],
   );
   return rows[0];
 }
@@ -105,14 +110,15 @@ export async function requeueDelivery(tx: Tx, id: string): Promise<DeliveryRow> 
  */
 export async function advanceDelivery(
   tx: Tx,
+  scope: TenantScope,
   id: string,
   a: { attempt: number; at: Date; status: DeliveryStatus; nextAttemptAt: Date | null; reason: string | null },
 ): Promise<boolean> {
   const { rowCount } = await tx.query(
     `update deliveries
         set attempt_count = $2, last_attempt_at = $3, status = $4, next_attempt_at = $5, status_reason = $6, updated_at = clock_timestamp()
-      where id = $1 and attempt_count = $2 - 1 and status in ('pending', 'retrying')`,
-    [id, a.attempt, a.at, a.status, a.nextAttemptAt, a.reason],
+      where tenant_id = $7::uuid and mode = $8 and id = $1 and attempt_count = $2 - 1 and status in ('pending', 'retrying')`,
+    [id, a.attempt, a.at, a.status, a.nextAttemptAt, a.reason, scope.tenantId, scope.mode],
   );
   return rowCount === 1;
 }

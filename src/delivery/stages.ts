@@ -39,17 +39,18 @@ export interface LoadedAttempt {
  * endpoint is disabled or deleted by now is cancelled instead.
  */
 export async function loadAttempt({ pool, config, clock }: ServiceContext, job: DeliverJob): Promise<LoadedAttempt | undefined> {
-  return withTenant(pool, scopeOf(job), async (tx) => {
-    const delivery = await findDelivery(tx, job.delivery_id);
+  const scope = scopeOf(job);
+  return withTenant(pool, scope, async (tx) => {
+    const delivery = await findDelivery(tx, scope, job.delivery_id);
     if (!delivery || delivery.attempt_count !== job.attempt - 1 || !['pending', 'retrying'].includes(delivery.status)) return undefined;
-    const endpoint = await findEndpoint(tx, delivery.endpoint_id);
+    const endpoint = await findEndpoint(tx, scope, delivery.endpoint_id);
     if (!endpoint || !endpoint.enabled) {
-      await cancelDelivery(tx, delivery.id, endpoint ? 'endpoint disabled' : 'endpoint deleted');
+      await cancelDelivery(tx, scope, delivery.id, endpoint ? 'endpoint disabled' : 'endpoint deleted');
       return undefined;
     }
-    const event = await findEvent(tx, delivery.event_id);
+    const event = await findEvent(tx, scope, delivery.event_id);
     if (!event) throw new Error(`delivery ${delivery.id}: event ${delivery.event_id} is missing`);
-    const secrets = await secretsForSigning(tx, config.encryptionKey, scopeOf(job), endpoint.id, clock.now());
+    const secrets = await secretsForSigning(tx, config.encryptionKey, scope, endpoint.id, clock.now());
     if (!secrets.length) throw new Error(`endpoint ${endpoint.id} has no signing secret`);
     return { job, delivery, endpoint, event, secrets };
   });
@@ -77,13 +78,13 @@ const STATUS_AFTER: Record<Outcome['kind'], DeliveryStatus> = { delivered: 'deli
  * Keeps the endpoint's failure streak: a delivered attempt ends it; a failed one starts it or,
  * once it has lasted `disableAfterMs`, turns the outcome into the endpoint's disable.
  */
-async function trackFailures(tx: Tx, endpointId: string, startedAt: Date, outcome: Outcome, disableAfterMs: number): Promise<Outcome> {
+async function trackFailures(tx: Tx, scope: TenantScope, endpointId: string, startedAt: Date, outcome: Outcome, disableAfterMs: number): Promise<Outcome> {
   if (outcome.kind === 'delivered') {
-    await clearEndpointFailure(tx, endpointId);
+    await clearEndpointFailure(tx, scope, endpointId);
     return outcome;
   }
   if (outcome.kind === 'disable') return outcome;
-  const since = await noteEndpointFailure(tx, endpointId, startedAt);
+  const since = await noteEndpointFailure(tx, scope, endpointId, startedAt);
   if (startedAt.getTime() - since.getTime() < disableAfterMs) return outcome;
   return { kind: 'disable', reason: `failing continuously since ${since.toISOString()} (last: ${outcome.reason})` };
 }
@@ -105,12 +106,12 @@ export async function recordAttempt({ pool, queue, config }: ServiceContext, job
       errorKind: result.error?.kind ?? null, errorMessage: result.error?.message ?? null,
     });
     if (!recorded) return undefined;
-    const outcome = await trackFailures(tx, endpointId, startedAt, sent.outcome, config.disableAfterMs);
+    const outcome = await trackFailures(tx, scope, endpointId, startedAt, sent.outcome, config.disableAfterMs);
     // Lock order is endpoint, then delivery, everywhere: a disable goes on to cancel the
     // endpoint's other deliveries, whose own attempts may be recording right now.
-    if (outcome.kind === 'disable') await findEndpoint(tx, endpointId, true);
+    if (outcome.kind === 'disable') await findEndpoint(tx, scope, endpointId, true);
     // Not advanced when the delivery was cancelled meanwhile (its endpoint deleted): the attempt stays on record.
-    const advanced = await advanceDelivery(tx, job.delivery_id, {
+    const advanced = await advanceDelivery(tx, scope, job.delivery_id, {
       attempt: job.attempt, at: startedAt, status: STATUS_AFTER[outcome.kind],
       nextAttemptAt: outcome.kind === 'retry' ? outcome.at : null,
       reason: outcome.kind === 'failed' || outcome.kind === 'disable' ? outcome.reason : null,
@@ -129,8 +130,9 @@ export async function recordAttempt({ pool, queue, config }: ServiceContext, job
  * the delivery's lock, the attempt is no longer due or still has a live job.
  */
 export async function requeueOverdue({ pool, queue }: ServiceContext, job: DeliverJob): Promise<boolean> {
-  return withTenant(pool, scopeOf(job), async (tx) => {
-    const delivery = await findDelivery(tx, job.delivery_id, true);
+  const scope = scopeOf(job);
+  return withTenant(pool, scope, async (tx) => {
+    const delivery = await findDelivery(tx, scope, job.delivery_id, true);
     if (!delivery || !['pending', 'retrying'].includes(delivery.status) || delivery.attempt_count !== job.attempt - 1) return false;
     return queue.queueAttemptNow(tx, { ...job, endpointId: delivery.endpoint_id });
   });

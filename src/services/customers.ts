@@ -49,25 +49,25 @@ export async function createCustomer({ pool }: ServiceContext, scope: TenantScop
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listCustomers({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CustomerRow[]> {
-  return withTenant(pool, scope, (tx) => listCustomerRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listCustomerRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getCustomer({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<CustomerRow> {
-  return withTenant(pool, scope, (tx) => findOr404('customer', id, (id) => findCustomer(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('customer', id, (id) => findCustomer(tx, scope, id)));
 }
 
 /** A JSON merge patch; `addresses` replaces the list. */
 export async function updateCustomer({ pool }: ServiceContext, scope: TenantScope, id: string, patch: CustomerPatch): Promise<CustomerRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('customer', id, (id) => findCustomer(tx, id, { forUpdate: true }));
-    await updateCustomerRow(tx, id, {
+    const before = await findOr404('customer', id, (id) => findCustomer(tx, scope, id, { forUpdate: true }));
+    await updateCustomerRow(tx, scope, id, {
       email: patched(patch.email, before.email), name: patched(patch.name, before.name), metadata: mergeMetadata(before.metadata, patch.metadata),
     });
     if (patch.addresses !== undefined) {
-      await deleteAddresses(tx, id);
+      await deleteAddresses(tx, scope, id);
       await addAddresses(tx, scope, id, patch.addresses ?? []);
     }
-    const after = (await findCustomer(tx, id))!;
+    const after = (await findCustomer(tx, scope, id))!;
     await recordUpdate(tx, scope, 'customer.updated', presentCustomer(before), presentCustomer(after));
     return after;
   }).catch(duplicateEmail);
@@ -75,8 +75,8 @@ export async function updateCustomer({ pool }: ServiceContext, scope: TenantScop
 
 export async function deleteCustomer({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const customer = await findOr404('customer', id, (id) => findCustomer(tx, id, { forUpdate: true }));
-    await softDeleteCustomer(tx, id);
+    const customer = await findOr404('customer', id, (id) => findCustomer(tx, scope, id, { forUpdate: true }));
+    await softDeleteCustomer(tx, scope, id);
     await recordEvent(tx, scope, 'customer.deleted', presentCustomer(customer));
   });
 }

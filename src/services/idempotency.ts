@@ -40,10 +40,10 @@ export async function idempotently({ pool }: ServiceContext, scope: TenantScope,
       throw err;
     });
     await tx.query(`select set_config('lock_timeout', '0', true)`);
-    if (!claimed) return replay(await findIdempotencyKey(tx, request.key), fingerprint);
-    if (Math.random() < PURGE_CHANCE) await purgeExpiredIdempotencyKeys(tx);
+    if (!claimed) return replay(await findIdempotencyKey(tx, scope, request.key), fingerprint);
+    if (Math.random() < PURGE_CHANCE) await purgeExpiredIdempotencyKeys(tx, scope);
     const answer = await joiningTransaction(scope, tx, work);
-    await completeIdempotencyKey(tx, request.key, answer.status, answer.body);
+    await completeIdempotencyKey(tx, scope, request.key, answer.status, answer.body);
     return answer;
   });
 }

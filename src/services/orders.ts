@@ -29,13 +29,13 @@ const invalid = (pointer: string, detail: string) => unprocessable(detail, [{ po
 
 export async function createOrder({ pool }: ServiceContext, scope: TenantScope, input: NewOrder): Promise<OrderRow> {
   return withTenant(pool, scope, async (tx) => {
-    const items = await priceLineItems(tx, input.line_items);
+    const items = await priceLineItems(tx, scope, input.line_items);
     const currency = items[0].currency;
-    if (input.customer_id && !(isId('customer', input.customer_id) && (await customerExists(tx, input.customer_id)))) {
+    if (input.customer_id && !(isId('customer', input.customer_id) && (await customerExists(tx, scope, input.customer_id)))) {
       throw invalid('/customer_id', 'no such customer');
     }
     const subtotal = items.reduce((sum, item) => sum + item.unit_price * item.quantity, 0);
-    const coupon = input.coupon_code ? await applicableCoupon(tx, input.coupon_code, currency) : undefined;
+    const coupon = input.coupon_code ? await applicableCoupon(tx, scope, input.coupon_code, currency) : undefined;
     const discount = coupon ? discountFor(coupon, subtotal) : 0;
     const row = await insertOrder(tx, scope, {
       id: newId('order'), customer_id: input.customer_id ?? null, coupon_id: coupon?.id ?? null, coupon_code: coupon?.code ?? null,
@@ -47,9 +47,9 @@ export async function createOrder({ pool }: ServiceContext, scope: TenantScope, 
 }
 
 /** Snapshots each line item from the tenant's own, sellable variant; all in one currency. */
-async function priceLineItems(tx: Tx, lines: NewOrder['line_items']): Promise<(NewLineItem & { currency: string })[]> {
+async function priceLineItems(tx: Tx, scope: TenantScope, lines: NewOrder['line_items']): Promise<(NewLineItem & { currency: string })[]> {
   const ids = lines.map((l) => l.variant_id).filter((id) => isId('variant', id));
-  const variants = new Map<string, SellableVariant>((await findSellableVariants(tx, ids)).map((v) => [v.id, v]));
+  const variants = new Map<string, SellableVariant>((await findSellableVariants(tx, scope, ids)).map((v) => [v.id, v]));
   const errors: FieldError[] = [];
   // The order's currency is its first orderable line's; the other lines must match it.
   const currency = lines.map((l) => variants.get(l.variant_id)).find((v) => v?.product_active)?.currency;
@@ -68,8 +68,8 @@ async function priceLineItems(tx: Tx, lines: NewOrder['line_items']): Promise<(N
   return items as (NewLineItem & { currency: string })[];
 }
 
-async function applicableCoupon(tx: Tx, code: string, currency: string): Promise<CouponRow> {
-  const coupon = await findCouponByCode(tx, code);
+async function applicableCoupon(tx: Tx, scope: TenantScope, code: string, currency: string): Promise<CouponRow> {
+  const coupon = await findCouponByCode(tx, scope, code);
   if (!coupon) throw invalid('/coupon_code', 'no such coupon');
   const problem = couponProblem(coupon, currency);
   if (problem) throw invalid('/coupon_code', problem);
@@ -80,19 +80,19 @@ async function applicableCoupon(tx: Tx, code: string, currency: string): Promise
 export async function listOrders(
   { pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string; status?: OrderStatus; customerId?: string },
 ): Promise<OrderRow[]> {
-  return withTenant(pool, scope, (tx) => listOrderRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listOrderRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getOrder({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<OrderRow> {
-  return withTenant(pool, scope, (tx) => findOr404('order', id, (id) => findOrder(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('order', id, (id) => findOrder(tx, scope, id)));
 }
 
 /** Only metadata may change on an order (a JSON merge patch). */
 export async function updateOrder({ pool }: ServiceContext, scope: TenantScope, id: string, patch: { metadata?: MetadataPatch }): Promise<OrderRow> {
   return withTenant(pool, scope, async (tx) => {
     // Locked: a concurrent PATCH or move must not slip between this read and the update.
-    const before = await findOr404('order', id, (id) => findOrder(tx, id, { forUpdate: true }));
-    const after = (await updateOrderMetadata(tx, id, mergeMetadata(before.metadata, patch.metadata)))!;
+    const before = await findOr404('order', id, (id) => findOrder(tx, scope, id, { forUpdate: true }));
+    const after = (await updateOrderMetadata(tx, scope, id, mergeMetadata(before.metadata, patch.metadata)))!;
     await recordUpdate(tx, scope, 'order.updated', presentOrder(before), presentOrder(after));
     return after;
   });
@@ -109,24 +109,24 @@ const MOVES = {
 export async function moveOrder({ pool }: ServiceContext, scope: TenantScope, id: string, action: Action): Promise<OrderRow> {
   const move = MOVES[action];
   return withTenant(pool, scope, async (tx) => {
-    const current = await findOr404('order', id, (id) => findOrder(tx, id, { forUpdate: true }));
-    const order = await transitionOrder(tx, id, [...move.from], move.to);
+    const current = await findOr404('order', id, (id) => findOrder(tx, scope, id, { forUpdate: true }));
+    const order = await transitionOrder(tx, scope, id, [...move.from], move.to);
     if (!order) throw conflict(`cannot ${action} an order that is ${current.status}`);
-    if (action === 'pay') await takeStockAndCoupon(tx, order);
-    if (action === 'cancel' && order.paid_at) await returnStockAndCoupon(tx, order);
+    if (action === 'pay') await takeStockAndCoupon(tx, scope, order);
+    if (action === 'cancel' && order.paid_at) await returnStockAndCoupon(tx, scope, order);
     await recordEvent(tx, scope, `order.${move.to}`, presentOrder(order));
     return order;
   });
 }
 
-async function takeStockAndCoupon(tx: Tx, order: OrderRow): Promise<void> {
-  const { moved, wanted } = await moveInventory(tx, order.id, -1);
+async function takeStockAndCoupon(tx: Tx, scope: TenantScope, order: OrderRow): Promise<void> {
+  const { moved, wanted } = await moveInventory(tx, scope, order.id, -1);
   if (moved < wanted) throw conflict('insufficient inventory for this order (or a variant was deleted)');
-  if (order.coupon_id && !(await redeemCoupon(tx, order.coupon_id, 1))) throw conflict('the coupon has reached its redemption limit');
+  if (order.coupon_id && !(await redeemCoupon(tx, scope, order.coupon_id, 1))) throw conflict('the coupon has reached its redemption limit');
 }
 
 /** A cancelled paid order was never shipped: its stock and its coupon redemption come back. */
-async function returnStockAndCoupon(tx: Tx, order: OrderRow): Promise<void> {
-  await moveInventory(tx, order.id, 1);
-  if (order.coupon_id) await redeemCoupon(tx, order.coupon_id, -1);
+async function returnStockAndCoupon(tx: Tx, scope: TenantScope, order: OrderRow): Promise<void> {
+  await moveInventory(tx, scope, order.id, 1);
+  if (order.coupon_id) await redeemCoupon(tx, scope, order.coupon_id, -1);
 }
