@@ -22,6 +22,10 @@ alter table tenants add column api_rate_limit int not null default 1000 check (a
 alter table users add column credentials_version int not null default 1;
 alter table users add column kept_token text;
 
+-- Each membership gets an id of its own: a token names the membership it was issued for, so one
+-- removed and added again does not bring its old tokens back.
+alter table memberships add column id uuid not null default gen_random_uuid();
+
 create table domain_routes (
   domain text primary key check (length(domain) between 3 and 253 and domain = lower(domain)),
   tenant_id uuid not null references tenants (id),
@@ -239,12 +243,12 @@ $$;
 -- Tokens ------------------------------------------------------------------------------------
 
 -- What a JWT's use must know, in one round trip: the tenant's status, and that the organization is
--- the tenant's (no row otherwise); for a user's token its membership (role, since when) and
+-- the tenant's (no row otherwise); for a user's token its membership (role, id) and
 -- credentials version; for a key's token whether the key is revoked (or not of this organization).
 create function resolve_token(p_tenant uuid, p_org uuid, p_user uuid, p_key text)
-returns table (tenant_status text, member_role text, member_since timestamptz, credentials_version int, kept_token text, key_revoked boolean)
+returns table (tenant_status text, member_role text, membership_id uuid, credentials_version int, kept_token text, key_revoked boolean)
 language sql stable security definer set search_path = public, pg_temp as $$
-  select t.status, m.role, m.created_at, u.credentials_version, u.kept_token,
+  select t.status, m.role, m.id, u.credentials_version, u.kept_token,
          case when p_key is null then null
               else coalesce((select k.revoked_at is not null or k.org_id <> p_org from api_keys k where k.tenant_id = p_tenant and k.id = p_key), true) end
     from tenants t

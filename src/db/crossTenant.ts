@@ -236,7 +236,7 @@ export interface TokenState {
   tenant_status: string;
   /** A user's token: the membership it was issued for (null when there is none). */
   member_role: Role | null;
-  member_since: Date | null;
+  membership_id: string | null;
   credentials_version: number | null;
   kept_token: string | null;
   /** A key's token: whether the key is revoked, gone or not of the token's organization. */
@@ -246,7 +246,7 @@ export interface TokenState {
 /** Why: a JWT names its tenant. What its use must check, or undefined when the organization is not the tenant's. */
 export async function resolveToken(pool: Pool, t: { tenantId: string; orgId: string; userId?: string; keyId?: string }): Promise<TokenState | undefined> {
   const { rows } = await pool.query(
-    'select tenant_status, member_role, member_since, credentials_version, kept_token, key_revoked from resolve_token($1::uuid, $2::uuid, $3::uuid, $4)',
+    'select tenant_status, member_role, membership_id, credentials_version, kept_token, key_revoked from resolve_token($1::uuid, $2::uuid, $3::uuid, $4)',
     [t.tenantId, t.orgId, t.userId ?? null, t.keyId ?? null],
   );
   return rows[0];

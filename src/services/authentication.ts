@@ -33,8 +33,8 @@ async function authenticateKey(token: string, services: ServiceContext): Promise
 /**
  * A JWT is checked on every use against what it was issued for, in one round trip: its
  * organization belongs to its tenant; a key's token dies with the key; a login's token dies with
- * the membership it was issued for (and with a later one: a membership removed and added again
- * does not bring old tokens back) and with a password change, except the token that made it. A
+ * the membership it was issued for (a membership removed and added again is another one: old
+ * tokens stay dead) and with a password change, except the token that made it. A
  * login's token acts with the lower of its role and the membership's role now.
  */
 async function authenticateJwt(token: string, services: ServiceContext): Promise<Auth> {
@@ -47,7 +47,7 @@ async function authenticateJwt(token: string, services: ServiceContext): Promise
   if (c.key_id) {
     if (state.key_revoked) throw unauthorized('the API key this token was minted from is revoked');
   } else {
-    if (!state.member_role || c.iat < Math.floor(state.member_since!.getTime() / 1000)) throw unauthorized('the membership this token was issued for has ended');
+    if (!state.member_role || state.membership_id !== c.mid) throw unauthorized('the membership this token was issued for has ended');
     if (c.cv !== state.credentials_version && !(c.jti && c.jti === state.kept_token)) throw unauthorized('the password changed since this token was issued');
     role = ROLES[Math.min(ROLES.indexOf(c.role), ROLES.indexOf(state.member_role))];
   }

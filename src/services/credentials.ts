@@ -55,6 +55,8 @@ export interface TokenClaims {
   mode: Mode;
   /** A token minted from an API key: that key (it dies with it). */
   key_id?: string;
+  /** A token minted from a login: the membership it was issued for (it dies with it). */
+  mid?: string;
   /** A token minted from a login: the user's credentials version then (a password change moves it on). */
   cv?: number;
 }
@@ -99,7 +101,7 @@ export function verifyToken(token: string, secret: string, now: Date): TokenChec
   }
   // jsonwebtoken checks exp and nbf but not iat: a future iat would stretch the lifetime check above.
   if (payload.iat > nowSeconds + IAT_LEEWAY_SECONDS) return { ok: false, reason: 'invalid token: issued in the future' };
-  const { tenant_id, org_id, sub, role, mode, key_id, cv, jti } = payload as Record<string, unknown>;
+  const { tenant_id, org_id, sub, role, mode, key_id, mid, cv, jti } = payload as Record<string, unknown>;
   if (!isUuidV4(tenant_id)) return { ok: false, reason: 'invalid token: tenant_id must be a UUID v4' };
   if (!isUuidV4(org_id)) return { ok: false, reason: 'invalid token: org_id must be a UUID v4' };
   if (typeof sub !== 'string' || !sub) return { ok: false, reason: 'invalid token: no subject' };
@@ -113,10 +115,11 @@ export function verifyToken(token: string, secret: string, now: Date): TokenChec
     if (typeof key_id !== 'string') return { ok: false, reason: 'invalid token: bad key_id' };
     return { ok: true, claims: { ...claims, key_id } };
   }
-  // A login's token: its subject is the user, and it carries the credentials version it was minted under.
+  // A login's token: its subject is the user; it names its membership and the credentials version it was minted under.
   if (!isUuid(sub)) return { ok: false, reason: 'invalid token: the subject must be a user id' };
+  if (!isUuid(mid)) return { ok: false, reason: 'invalid token: no membership' };
   if (!Number.isSafeInteger(cv) || (cv as number) < 1) return { ok: false, reason: 'invalid token: no credentials version' };
-  return { ok: true, claims: { ...claims, sub: sub.toLowerCase(), cv: cv as number } };
+  return { ok: true, claims: { ...claims, sub: sub.toLowerCase(), mid: mid.toLowerCase(), cv: cv as number } };
 }
 
 export function safeEqual(a: string, b: string): boolean {

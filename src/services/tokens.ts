@@ -29,6 +29,7 @@ export async function tokenForLogin(services: ServiceContext, login: Login) {
   if (!state?.member_role) throw forbidden('not a member of this organization');
   if (state.tenant_status !== 'active') throw forbidden('tenant suspended');
   return mintToken({
-    tenant_id: login.tenant_id, org_id: login.org_id, sub: userId, role: state.member_role, mode: login.mode, cv: state.credentials_version!,
+    tenant_id: login.tenant_id, org_id: login.org_id, sub: userId, role: state.member_role, mode: login.mode,
+    mid: state.membership_id!, cv: state.credentials_version!,
   }, config.jwtSecret, clock.now());
 }
