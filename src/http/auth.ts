@@ -43,7 +43,7 @@ export async function authenticateAdmin(ctx: Context, services: ServiceContext):
   await refuseWhenSpent(services, LIMITS.adminFailures, client);
   const token = bearerToken(ctx);
   if (safeEqual(token, services.config.adminToken)) return;
-  services.logger.warn({ msg: 'admin.auth_failed', request_id: ctx.state.requestId, client_address: ctx.ip, method: ctx.method, path: ctx.path }, 'wrong operator token');
+  services.logger.warn({ msg: 'admin.auth_failed', request_id: ctx.state.requestId, client_address: ctx.ip, method: ctx.method, path: ctx.path });
   await countFailure(services, LIMITS.adminFailures, client);
   throw unauthorized('invalid admin token');
 }
