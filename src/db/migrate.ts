@@ -72,6 +72,9 @@ export async function enableRuntimeLogin(client: Tx, password: string): Promise<
 
 /** For /readyz: the database answers and every migration file is applied. */
 export async function migrationsCurrent(pool: Pool): Promise<boolean> {
-  const { rows } = await pool.query('select coalesce(max(version), 0) as v from herald_migrations');
+  const { rows } = await pool.query('select coalesce(max(version), 0) as v from herald_migrations').catch((err) => {
+    if ((err as { code?: string }).code === '42P01') return { rows: [{ v: 0 }] }; // never migrated
+    throw err;
+  });
   return rows[0].v >= latestVersion();
 }

@@ -2,6 +2,9 @@
 // configuration errors and graceful shutdown.
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { migrationFiles } from '../../src/db/migrate.ts';
 import { ADMIN_TOKEN, testConfig } from '../helpers/api.ts';
@@ -67,6 +70,46 @@ test('operator subcommands print JSON and validate their input', async (t) => {
   const duplicate = herald(['tenants:create', '--name', 'Corner Shop'], env);
   t.is(await duplicate.exited, 1);
   t.like(JSON.parse(duplicate.output()), { status: 409 });
+});
+
+test('herald refuses to start when its runtime login can bypass row-level security, e.g. the owner\'s login', async (t) => {
+  const url = await freshDatabase();
+  const p = herald(['api'], { DATABASE_URL: url, HERALD_RUNTIME_DATABASE_URL: url, PORT: '0', ...secrets() });
+  t.not(await p.exited, 0);
+  t.regex(p.output(), /refusing to start: the runtime login \w+ can bypass row-level security/);
+  const onlyOwner = herald(['api'], { DATABASE_URL: url, PORT: '0', ...secrets() });
+  t.is(await onlyOwner.exited, 78, 'DATABASE_URL without HERALD_RUNTIME_DATABASE_URL is a configuration error');
+  t.regex(onlyOwner.output(), /HERALD_RUNTIME_DATABASE_URL: required with DATABASE_URL/);
+});
+
+test('with only the runtime login, the API serves a migrated database and refuses an unmigrated one', async (t) => {
+  const url = await freshDatabase();
+  const p = herald(['api'], { HERALD_RUNTIME_DATABASE_URL: runtimeUrlOf(url), PORT: '0', ...secrets() });
+  await p.waitFor(/API listening on http:\/\/localhost:(\d+)/);
+  const port = /API listening on http:\/\/localhost:(\d+)/.exec(p.output())![1];
+  t.is((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+  p.child.kill('SIGTERM');
+  t.is(await p.exited, 0);
+  const empty = await emptyDatabase();
+  const unmigrated = herald(['api'], { HERALD_RUNTIME_DATABASE_URL: runtimeUrlOf(empty), PORT: '0', ...secrets() });
+  t.not(await unmigrated.exited, 0);
+  t.regex(unmigrated.output(), /refusing to start|not migrated/);
+});
+
+test('with the embedded server, herald migrate creates the runtime login and the other commands use it', async (t) => {
+  t.timeout(90_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-embedded-'));
+  try {
+    const env = { HERALD_DATA_DIR: dataDir, DATABASE_URL: '', HERALD_RUNTIME_DATABASE_URL: '', ...secrets() };
+    const migrated = herald(['migrate'], env);
+    t.is(await migrated.exited, 0, migrated.output());
+    const created = herald(['tenants:create', '--name', 'Embedded Shop'], { ...env, LOG_LEVEL: 'warn' });
+    t.is(await created.exited, 0, created.output());
+    t.like(JSON.parse(created.output()), { object: 'tenant', slug: 'embedded-shop' });
+    t.true(existsSync(join(dataDir, 'postgres', 'runtime-password')));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('every bad setting is reported at once and the process exits non-zero', async (t) => {
