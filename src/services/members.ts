@@ -45,12 +45,6 @@ export async function listMembersOf({ pool }: ServiceContext, auth: Auth, page: 
   return listMembers(pool, auth, { limit: page.limit + 1, startingAfter: page.startingAfter?.toLowerCase() });
 }
 
-export async function getMember({ pool }: ServiceContext, auth: Auth, userId: string): Promise<MemberRow> {
-  const member = await memberById(pool, auth, memberId(userId));
-  if (!member) throw notFound('no such member');
-  return member;
-}
-
 export interface NewMember {
   email: string;
   role: Role;
