@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { ServiceContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { NewDomain, NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser } from '../http/schemas/tenants.ts';
+import { NewDomain, NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser, TenantPatch } from '../http/schemas/tenants.ts';
 import { parseWith } from '../http/schemas/validate.ts';
 import { presentApiKey } from '../presenters/apiKeys.ts';
 import { presentDomain, presentMembership, presentOrganization, presentTenant, presentUser } from '../presenters/tenants.ts';
@@ -49,6 +49,15 @@ export const COMMANDS: Record<string, Command> = {
   'tenants:activate': {
     usage: 'tenants:activate TENANT_ID',
     run: async (services, args) => presentTenant(await patchTenant(services, one(flags(args, []).positionals, 'tenant id'), { status: 'active' })),
+  },
+  'tenants:update': {
+    usage: 'tenants:update TENANT_ID [--status active|suspended] [--api-rate-limit REQUESTS_PER_SECOND]',
+    run: async (services, args) => {
+      const { positionals, values } = flags(args, ['status', 'api-rate-limit']);
+      const { api_rate_limit: limit, ...rest } = bodyOf(values);
+      const patch = parse(TenantPatch, { ...rest, ...(limit === undefined ? {} : { api_rate_limit: /^\d+$/.test(limit) ? Number(limit) : limit }) });
+      return presentTenant(await patchTenant(services, one(positionals, 'tenant id'), patch));
+    },
   },
   'organizations:create': {
     usage: 'organizations:create TENANT_ID --name NAME',

@@ -64,6 +64,12 @@ test('operator subcommands print JSON and validate their input', async (t) => {
   t.is(await key.exited, 0, key.output());
   t.regex(JSON.parse(key.output()).key, /^hk_test_/);
 
+  const limited = herald(['tenants:update', tenant.id, '--api-rate-limit', '250'], env);
+  t.is(await limited.exited, 0, limited.output());
+  t.like(JSON.parse(limited.output()), { id: tenant.id, api_rate_limit: 250, status: 'active' });
+  const notANumber = herald(['tenants:update', tenant.id, '--api-rate-limit', 'lots'], env);
+  t.is(await notANumber.exited, 1);
+
   const bad = herald(['tenants:create', '--name', 'X', '--slug', 'Not A Slug!'], env);
   t.is(await bad.exited, 1);
   t.like(JSON.parse(bad.output()), { status: 400 });
