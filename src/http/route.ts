@@ -117,7 +117,7 @@ export function mount(router: Router, routes: Route<any, any, any>[], services: 
       // Every tenant POST honours Idempotency-Key: the handler then runs inside the key's transaction.
       const key = r.method === 'post' && auth ? ctx.get('idempotency-key') : '';
       if (key && r.showsSecret) throw badRequest('Idempotency-Key is not accepted here: the answer holds a secret that is shown once and never stored');
-      const reply = key ? await idempotently(services, auth!, { key, method: ctx.method, path: ctx.path, body: rawBody }, handle) : await handle();
+      const reply = key ? await idempotently(services, auth!, { key, orgId: auth!.orgId, method: ctx.method, path: ctx.path, body: rawBody }, handle) : await handle();
       ctx.status = reply.status;
       for (const [k, v] of Object.entries(reply.headers ?? {})) ctx.set(k, v);
       if (reply.body !== undefined) ctx.body = reply.body;

@@ -19,6 +19,8 @@ export interface Answer {
 
 export interface KeyedRequest {
   key: string;
+  /** The caller's organization: two organizations of a tenant never replay each other's answers. */
+  orgId: string;
   method: string;
   path: string;
   body: unknown;
@@ -57,9 +59,13 @@ function replay(record: Awaited<ReturnType<typeof findIdempotencyKey>>, fingerpr
   return { status: record.status, body: record.body ?? undefined, headers: { 'idempotent-replayed': 'true' } };
 }
 
-/** Method, path and body; the body canonically (keys sorted), so key order does not matter. */
+/**
+ * Organization, method, path and body; the body canonically (keys sorted), so key order does not
+ * matter. The key is scoped to (tenant, mode) as DESIGN says; the organization in the fingerprint
+ * makes another organization's reuse of a key a 422 rather than a replay of an answer it may not see.
+ */
 export function fingerprintOf(request: KeyedRequest): string {
-  return createHash('sha256').update(`${request.method.toUpperCase()} ${request.path}\n${canonicalJson(request.body ?? null)}`).digest('hex');
+  return createHash('sha256').update(`${request.orgId} ${request.method.toUpperCase()} ${request.path}\n${canonicalJson(request.body ?? null)}`).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

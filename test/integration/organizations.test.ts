@@ -281,3 +281,16 @@ test('a password change ends the user\'s other tokens; the token that made it go
   const { key: apiKey } = await key(one, 'owner');
   t.is((await api.request('POST', '/v1/me/password', { token: apiKey, body: { current_password: PASSWORD, new_password: 'a much better passphrase' } })).status, 403, 'a key has no password');
 });
+
+test('an Idempotency-Key reused by another organization of the tenant is a 422, never a replay of the first organization\'s answer', async (t) => {
+  const { one, two } = await twoOrgs();
+  const body = { email: email(), role: 'viewer', password: PASSWORD };
+  const headers = { 'idempotency-key': 'add-the-new-hire' };
+  const first = await api.request('POST', '/v1/members', { token: (await key(one, 'owner')).key, body, headers });
+  t.is(first.status, 201);
+  const other = await api.request('POST', '/v1/members', { token: (await key(two, 'owner')).key, body, headers });
+  t.is(other.status, 422);
+  t.is(other.headers.get('idempotent-replayed'), null);
+  const again = await api.request('POST', '/v1/members', { token: (await key(one, 'owner')).key, body, headers });
+  t.is(again.headers.get('idempotent-replayed'), 'true', 'the same organization replays');
+});
