@@ -24,6 +24,9 @@ test('defaults follow DESIGN §5', (t) => {
   t.deepEqual(c.retryScheduleMs, [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
   t.is(c.disableAfterMs, 5 * 86_400_000);
   t.is(c.databaseUrl, undefined);
+  t.is(c.metricsPort, undefined, 'metrics only on the worker port unless asked');
+  t.is(loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_METRICS_PORT: '9464' }).metricsPort, 9464);
+  t.throws(() => loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_METRICS_PORT: 'public' }), { message: /HERALD_METRICS_PORT/ });
 });
 
 test('development generates the secrets once and keeps them under the data dir', (t) => {
