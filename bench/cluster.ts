@@ -17,6 +17,8 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 export interface Server {
   url: string;
+  /** herald_app's password on this server: each fresh database's migration gives it LOGIN with it. */
+  runtimePassword: string;
   dir: string;
   stop(): Promise<void>;
 }
@@ -25,7 +27,7 @@ export async function startServer(settings: Record<string, string> = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
   const server: EmbeddedServer = await startEmbedded(dir, { durable: true, settings: { shared_preload_libraries: 'pg_stat_statements', ...settings } });
   return {
-    url: server.url, dir,
+    url: server.url, runtimePassword: server.runtimePassword, dir,
     async stop() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -39,21 +41,24 @@ export function databaseUrl(serverUrl: string, name: string): string {
   return url.toString();
 }
 
-/** A fresh, migrated database on the server. */
-export async function freshDatabase(server: Server, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh, migrated database on the server: its owner's URL and the runtime login's (herald_app). */
+export async function freshDatabase(server: Server, name: string): Promise<{ url: string; runtimeUrl: string; drop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
   await admin.query(`drop database if exists ${name} with (force)`);
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = databaseUrl(server.url, name);
-  await migrate(url);
+  await migrate(url, { runtimePassword: server.runtimePassword });
+  const runtimeUrl = new URL(url);
+  runtimeUrl.username = 'herald_app';
+  runtimeUrl.password = server.runtimePassword;
   const owner = new pg.Client({ connectionString: url });
   await owner.connect();
   await owner.query('create extension if not exists pg_stat_statements');
   await owner.end();
   return {
-    url,
+    url, runtimeUrl: runtimeUrl.toString(),
     async drop() {
       const c = new pg.Client({ connectionString: server.url });
       await c.connect();
@@ -73,7 +78,10 @@ export interface HeraldProcess {
 }
 
 export interface HeraldEnv {
+  /** The owner's login: the processes migrate with it at start. */
   databaseUrl: string;
+  /** The login they run as (HERALD_RUNTIME_DATABASE_URL): nothing but herald_app. */
+  runtimeDatabaseUrl: string;
   adminToken: string;
   jwtSecret: string;
   encryptionKey: string;
@@ -81,9 +89,9 @@ export interface HeraldEnv {
   extra?: Record<string, string>;
 }
 
-export function heraldEnv(databaseUrl: string, logDir: string, extra: Record<string, string> = {}): HeraldEnv {
+export function heraldEnv(db: { url: string; runtimeUrl: string }, logDir: string, extra: Record<string, string> = {}): HeraldEnv {
   return {
-    databaseUrl, logDir, extra,
+    databaseUrl: db.url, runtimeDatabaseUrl: db.runtimeUrl, logDir, extra,
     adminToken: randomBytes(16).toString('hex'), jwtSecret: randomBytes(32).toString('hex'), encryptionKey: randomBytes(32).toString('base64'),
   };
 }
@@ -95,7 +103,7 @@ export async function startHerald(role: 'api' | 'worker' | 'all', env: HeraldEnv
   const log = createWriteStream(join(env.logDir, `${name}.log`));
   const child = spawn(process.execPath, [join(ROOT, 'workers/index.ts'), role], {
     env: {
-      ...process.env, DATABASE_URL: env.databaseUrl, PORT: String(port), HERALD_WORKER_PORT: String(workerPort),
+      ...process.env, DATABASE_URL: env.databaseUrl, HERALD_RUNTIME_DATABASE_URL: env.runtimeDatabaseUrl, PORT: String(port), HERALD_WORKER_PORT: String(workerPort),
       HERALD_ADMIN_TOKEN: env.adminToken, HERALD_JWT_SECRET: env.jwtSecret, HERALD_ENCRYPTION_KEY: env.encryptionKey,
       HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8', HERALD_DATA_DIR: env.logDir, LOG_LEVEL: 'info', NODE_ENV: 'development',
       ...env.extra,

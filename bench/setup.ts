@@ -28,6 +28,8 @@ export async function createTenants(
   const out: BenchTenant[] = [];
   for (let i = 0; i < tenants; i++) {
     const tenant = await call(apiUrl, adminToken, 'POST', '/admin/v1/tenants', { name: `Bench ${i} ${Date.now()}` });
+    // The per-tenant API limit (default 1,000/s) would throttle ingestion, which is not what is measured.
+    await call(apiUrl, adminToken, 'PATCH', `/admin/v1/tenants/${tenant.id}`, { api_rate_limit: 1_000_000 });
     const org = await call(apiUrl, adminToken, 'POST', `/admin/v1/tenants/${tenant.id}/organizations`, { name: 'Bench' });
     const { key } = await call(apiUrl, adminToken, 'POST', `/admin/v1/tenants/${tenant.id}/api-keys`, { org_id: org.id, mode: 'live', kind: 'secret', role: 'owner' });
     const endpoints: string[] = [];

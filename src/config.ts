@@ -11,7 +11,12 @@ export interface Config {
   production: boolean;
   port: number;
   workerPort: number;
+  /** Serves /metrics on its own port (any role) when set; the worker port always serves it. */
+  metricsPort: number | undefined;
+  /** The owner's login: migrations. Unset with no runtime URL either: the embedded server. */
   databaseUrl: string | undefined;
+  /** The runtime login (api, worker, operator commands): one that can be nothing but herald_app. */
+  runtimeDatabaseUrl: string | undefined;
   dataDir: string;
   adminToken: string;
   jwtSecret: string;
@@ -52,12 +57,17 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']);
 }
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Record<string, string | undefined>;
 
-/** `quiet`: operator commands print JSON on stdout, so their logs default to warnings only. */
-export function loadConfig(env: Env = process.env, options: { quiet?: boolean } = {}): Config {
+/**
+ * `quiet`: operator commands print JSON on stdout, so their logs default to warnings only.
+ * `migrateOnly`: `herald migrate` needs the owner's login, not the runtime one.
+ */
+export function loadConfig(env: Env = process.env, options: { quiet?: boolean; migrateOnly?: boolean } = {}): Config {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
 
@@ -70,7 +80,13 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean } 
   };
 
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: expected a postgres:// URL');
+  if (databaseUrl && !POSTGRES_URL.test(databaseUrl)) problems.push('DATABASE_URL: expected a postgres:// URL');
+  const runtimeDatabaseUrl = env.HERALD_RUNTIME_DATABASE_URL || undefined;
+  if (runtimeDatabaseUrl && !POSTGRES_URL.test(runtimeDatabaseUrl)) problems.push('HERALD_RUNTIME_DATABASE_URL: expected a postgres:// URL');
+  if (databaseUrl && !runtimeDatabaseUrl && !options.migrateOnly) {
+    problems.push('HERALD_RUNTIME_DATABASE_URL: required with DATABASE_URL: the login the API and workers use, one that can be nothing but herald_app (see docs/tenancy.md)');
+  }
+  if (runtimeDatabaseUrl && !databaseUrl && options.migrateOnly) problems.push('DATABASE_URL: herald migrate needs the owner\'s login');
 
   const dataDir = resolve(env.HERALD_DATA_DIR || './.herald');
 
@@ -144,7 +160,9 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean } 
     production,
     port: port('PORT', 8080),
     workerPort: port('HERALD_WORKER_PORT', 9090),
+    metricsPort: env.HERALD_METRICS_PORT ? port('HERALD_METRICS_PORT', 0) : undefined,
     databaseUrl,
+    runtimeDatabaseUrl,
     dataDir,
     adminToken: given.HERALD_ADMIN_TOKEN ?? '',
     jwtSecret: given.HERALD_JWT_SECRET ?? '',

@@ -6,7 +6,7 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export const ID_PREFIXES = {
   product: 'prod', variant: 'var', customer: 'cus', address: 'addr', order: 'ord', lineItem: 'li',
-  coupon: 'cpn', endpoint: 'ep', event: 'evt', delivery: 'dlv', attempt: 'att', apiKey: 'key',
+  coupon: 'cpn', endpoint: 'ep', event: 'evt', delivery: 'dlv', attempt: 'att', apiKey: 'key', audit: 'aud',
   image: 'img', discount: 'dsc', cart: 'cart', cartItem: 'cit', checkout: 'chk', page: 'page', post: 'post',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -5,39 +5,64 @@ import { join } from 'node:path';
 import type Koa from 'koa';
 import type { Config } from './config.ts';
 import { startEmbedded } from './db/embedded.ts';
-import { applyMigrations, withMigrationLock } from './db/migrate.ts';
+import { applyMigrations, enableRuntimeLogin, migrationsCurrent, withMigrationLock } from './db/migrate.ts';
 import { assertRuntimeRoleIsConfined, createAppPool, type Pool } from './db/pool.ts';
 import type { Logger } from './logger.ts';
 import { installQueues } from './queue/index.ts';
 
 export interface Database {
-  url: string;
-  embedded: boolean;
+  /** The owner's login (migrations), when this process has it: DATABASE_URL, or the embedded superuser. */
+  ownerUrl: string | undefined;
+  /** The runtime login, which can be nothing but herald_app (HERALD_RUNTIME_DATABASE_URL). */
+  runtimeUrl: string;
+  /** For the embedded server: herald_app's password, which `herald migrate` sets. */
+  runtimePassword?: string;
   stop(): Promise<void>;
 }
 
 export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
-  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
+  if (config.databaseUrl || config.runtimeDatabaseUrl) {
+    return { ownerUrl: config.databaseUrl, runtimeUrl: config.runtimeDatabaseUrl ?? '', stop: async () => {} };
+  }
   const server = await startEmbedded(join(config.dataDir, 'postgres'));
   logger.info({ data_dir: config.dataDir }, 'embedded PostgreSQL ready');
-  return { url: server.url, embedded: true, stop: server.stop };
+  return { ownerUrl: server.url, runtimeUrl: server.runtimeUrl, runtimePassword: server.runtimePassword, stop: server.stop };
 }
 
 /** Applies pending migrations and installs the queues; returns the migrations applied. */
-export async function migrate(databaseUrl: string): Promise<string[]> {
+export async function migrate(databaseUrl: string, options: { runtimePassword?: string } = {}): Promise<string[]> {
   return withMigrationLock(databaseUrl, async (client) => {
     const applied = await applyMigrations(client);
     await installQueues(databaseUrl, client);
+    if (options.runtimePassword) await enableRuntimeLogin(client, options.runtimePassword);
     return applied;
   });
 }
 
-/** Migrates (safe when several processes start at once), then opens the confined app pool. */
+/** `herald migrate`, and every role at start when it has the owner's login. */
+export async function migrateDatabase(db: Database): Promise<string[]> {
+  if (!db.ownerUrl) throw new Error('migrations need the owner\'s login: set DATABASE_URL');
+  return migrate(db.ownerUrl, { runtimePassword: db.runtimePassword });
+}
+
+/**
+ * Migrates when this process has the owner's login (safe when several processes start at once),
+ * then opens the app pool on the runtime login and refuses to go on unless that login is confined
+ * to herald_app and the schema is current.
+ */
 export async function prepareDatabase(db: Database, logger: Logger, poolSize = 10): Promise<Pool> {
-  const applied = await migrate(db.url);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-  const pool = createAppPool(db.url, poolSize);
-  await assertRuntimeRoleIsConfined(pool);
+  if (db.ownerUrl) {
+    const applied = await migrateDatabase(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  const pool = createAppPool(db.runtimeUrl, poolSize);
+  try {
+    await assertRuntimeRoleIsConfined(pool);
+    if (!(await migrationsCurrent(pool))) throw new Error('refusing to start: the database is not migrated (run `herald migrate` with DATABASE_URL first)');
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
   return pool;
 }
 

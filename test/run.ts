@@ -2,6 +2,7 @@
 // a migrated template database that each test file clones, then ava. Ends with the plain
 // summary line `N passed, M failed`. Extra arguments go to ava (e.g. a file to run alone).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,24 +20,35 @@ function databaseUrl(serverUrl: string, database: string): string {
 
 async function main(): Promise<number> {
   let serverUrl = process.env.DATABASE_URL;
+  // The runtime login (herald_app): given, or enabled below with a password of this run.
+  let runtimeUrl = process.env.HERALD_RUNTIME_DATABASE_URL;
+  let runtimePassword: string | undefined;
   let stop = async () => {};
   let dataDir: string | undefined;
   if (!serverUrl) {
     dataDir = mkdtempSync(join(tmpdir(), 'herald-test-'));
     const server = await startEmbedded(dataDir, { durable: false });
     serverUrl = server.url;
+    runtimeUrl = server.runtimeUrl;
+    runtimePassword = server.runtimePassword;
     stop = server.stop;
+  } else if (!runtimeUrl) {
+    runtimePassword = randomBytes(18).toString('base64url');
+    const url = new URL(serverUrl);
+    url.username = 'herald_app';
+    url.password = runtimePassword;
+    runtimeUrl = url.toString();
   }
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`drop database if exists ${TEMPLATE}`);
   await admin.query(`create database ${TEMPLATE}`);
-  await migrate(databaseUrl(serverUrl, TEMPLATE));
+  await migrate(databaseUrl(serverUrl, TEMPLATE), { runtimePassword });
 
   const code = await new Promise<number>((resolve) => {
     const ava = spawn(process.execPath, [join(import.meta.dirname, '../node_modules/ava/entrypoints/cli.mjs'), ...process.argv.slice(2)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'test', HERALD_TEST_SERVER_URL: serverUrl, HERALD_TEST_TEMPLATE: TEMPLATE, HERALD_TEST_RUN: String(process.pid) },
+      env: { ...process.env, NODE_ENV: 'test', HERALD_TEST_SERVER_URL: serverUrl, HERALD_TEST_RUNTIME_SERVER_URL: runtimeUrl, HERALD_TEST_TEMPLATE: TEMPLATE, HERALD_TEST_RUN: String(process.pid) },
     });
     let output = '';
     const tee = (to: NodeJS.WriteStream) => (chunk: Buffer) => {

@@ -56,7 +56,7 @@ export async function dispatchBatch({ pool, queue, logger }: ServiceContext, bat
 /** One scope's events (in commit order) matched to its enabled endpoints, as new deliveries. */
 async function fanOut(tx: Tx, tenantId: string, mode: Mode, eventIds: string[], lines: object[]): Promise<NewDelivery[]> {
   await pinScope(tx, { tenantId, mode });
-  const { events, endpoints } = await dispatchInputs(tx, tenantId, eventIds);
+  const { events, endpoints } = await dispatchInputs(tx, { tenantId, mode }, eventIds);
   const typeOf = new Map(events.map((e) => [e.id, e.type]));
   const deliveries: NewDelivery[] = [];
   for (const eventId of eventIds) {

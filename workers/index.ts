@@ -3,14 +3,13 @@
 import type { Server } from 'node:http';
 import { COMMANDS, operatorUsage, runOperatorCommand } from '../src/cli/operator.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { migrate } from '../src/runtime.ts';
 import { systemClock } from '../src/clock.ts';
 import type { ServiceContext } from '../src/context.ts';
 import { Queue } from '../src/queue/index.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
-import { closeServer, listen, openDatabase, prepareDatabase } from '../src/runtime.ts';
-import { startWorker, type Worker } from './worker.ts';
+import { closeServer, listen, migrateDatabase, openDatabase, prepareDatabase } from '../src/runtime.ts';
+import { startMetricsServer, startWorker, type Worker } from './worker.ts';
 
 const USAGE = `usage: herald <command>
   herald all          API and workers in one process (npm start)
@@ -30,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
 
   let config;
   try {
-    config = loadConfig(process.env, { quiet: command in COMMANDS });
+    config = loadConfig(process.env, { quiet: command in COMMANDS, migrateOnly: command === 'migrate' });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -42,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   const db = await openDatabase(config, logger);
 
   if (command === 'migrate') {
-    const applied = await migrate(db.url);
+    const applied = await migrateDatabase(db);
     logger.info({ applied }, applied.length ? 'migrations applied' : 'migrations already current');
     await db.stop();
     return 0;
@@ -51,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const pool = await prepareDatabase(db, logger, command === 'all' ? 20 : 10);
 
   // The API and operator commands only enqueue (retries, replays); a worker also works the queue.
-  const queue = new Queue({ databaseUrl: db.url, role: command === 'worker' || command === 'all' ? 'worker' : 'producer', pool, clock: systemClock, logger });
+  const queue = new Queue({ databaseUrl: db.runtimeUrl, role: command === 'worker' || command === 'all' ? 'worker' : 'producer', pool, clock: systemClock, logger });
   await queue.start();
   const services: ServiceContext = { config, pool, queue, clock: systemClock, logger };
 
@@ -73,6 +72,11 @@ async function main(argv: string[]): Promise<number> {
     worker = await startWorker(services, config.workerPort);
     logger.info({ port: worker.port }, `worker health and metrics on http://localhost:${worker.port}`);
   }
+  let metrics: Server | undefined;
+  if (config.metricsPort !== undefined) {
+    metrics = await startMetricsServer(services, config.metricsPort);
+    logger.info({ port: (metrics.address() as { port: number }).port }, `metrics on http://localhost:${(metrics.address() as { port: number }).port}/metrics`);
+  }
   if (config.generatedSecrets) {
     process.stdout.write(`\nHerald development admin token (kept in ${config.dataDir}/secrets.json):\n  ${config.adminToken}\n\n`);
   }
@@ -85,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'shutting down');
       try {
-        await Promise.all([server && closeServer(server), worker?.stop()]);
+        await Promise.all([server && closeServer(server), worker?.stop(), metrics && closeServer(metrics, 1_000)]);
         await queue.stop({ graceful: true, timeoutMs: 5_000 });
         await pool.end();
         await db.stop();

@@ -8,7 +8,8 @@ import type { Server } from 'node:http';
 import type { ServiceContext } from '../src/context.ts';
 import { requestContext } from '../src/http/middleware.ts';
 import { mount } from '../src/http/route.ts';
-import { healthRoutes } from '../src/http/routes/health.ts';
+import { healthRoutes, metricsRoutes } from '../src/http/routes/health.ts';
+import type { Route } from '../src/http/route.ts';
 import { closeServer, listen } from '../src/runtime.ts';
 import { startDeliverer, type DelivererOptions } from './deliver.ts';
 import { startDispatcher } from './dispatch.ts';
@@ -24,14 +25,24 @@ export interface Worker {
 /** How long in-flight attempts get to finish at shutdown: one request's full timeout and a margin. */
 const graceMs = (services: ServiceContext) => services.config.deliveryTimeoutMs + 5_000;
 
-export async function startWorker(services: ServiceContext, port: number, options: DelivererOptions = {}): Promise<Worker> {
+/** A small server for operators' eyes: health and metrics, never the public API. */
+function operatorApp(services: ServiceContext, routes: Route<any, any, any>[]): Koa {
   const app = new Koa();
   const router = new Router();
-  mount(router, healthRoutes, services);
+  mount(router, routes, services);
   app.use(requestContext(services.logger));
   app.use(router.routes());
   app.use(router.allowedMethods());
-  const server: Server = await listen(app, port);
+  return app;
+}
+
+/** /metrics alone on HERALD_METRICS_PORT (any role), for an API process whose public port has none. */
+export async function startMetricsServer(services: ServiceContext, port: number): Promise<Server> {
+  return listen(operatorApp(services, metricsRoutes), port);
+}
+
+export async function startWorker(services: ServiceContext, port: number, options: DelivererOptions = {}): Promise<Worker> {
+  const server: Server = await listen(operatorApp(services, [...healthRoutes, ...metricsRoutes]), port);
   const deliverer = await startDeliverer(services, options);
   const dispatcher = startDispatcher(services);
   const sweeper = startSweeper(services);

@@ -4,12 +4,12 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { ServiceContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { NewDomain, NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser } from '../http/schemas/tenants.ts';
+import { NewDomain, NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser, TenantPatch } from '../http/schemas/tenants.ts';
 import { parseWith } from '../http/schemas/validate.ts';
 import { presentApiKey } from '../presenters/apiKeys.ts';
 import { presentDomain, presentMembership, presentOrganization, presentTenant, presentUser } from '../presenters/tenants.ts';
 import { addDomain, removeDomain } from '../services/domains.ts';
-import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, setTenantStatus } from '../services/tenants.ts';
+import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, patchTenant } from '../services/tenants.ts';
 
 type Command = { usage: string; run(services: ServiceContext, args: string[]): Promise<unknown> };
 
@@ -44,11 +44,20 @@ export const COMMANDS: Record<string, Command> = {
   },
   'tenants:suspend': {
     usage: 'tenants:suspend TENANT_ID',
-    run: async (services, args) => presentTenant(await setTenantStatus(services, one(flags(args, []).positionals, 'tenant id'), 'suspended')),
+    run: async (services, args) => presentTenant(await patchTenant(services, one(flags(args, []).positionals, 'tenant id'), { status: 'suspended' })),
   },
   'tenants:activate': {
     usage: 'tenants:activate TENANT_ID',
-    run: async (services, args) => presentTenant(await setTenantStatus(services, one(flags(args, []).positionals, 'tenant id'), 'active')),
+    run: async (services, args) => presentTenant(await patchTenant(services, one(flags(args, []).positionals, 'tenant id'), { status: 'active' })),
+  },
+  'tenants:update': {
+    usage: 'tenants:update TENANT_ID [--status active|suspended] [--api-rate-limit REQUESTS_PER_SECOND]',
+    run: async (services, args) => {
+      const { positionals, values } = flags(args, ['status', 'api-rate-limit']);
+      const { api_rate_limit: limit, ...rest } = bodyOf(values);
+      const patch = parse(TenantPatch, { ...rest, ...(limit === undefined ? {} : { api_rate_limit: /^\d+$/.test(limit) ? Number(limit) : limit }) });
+      return presentTenant(await patchTenant(services, one(positionals, 'tenant id'), patch));
+    },
   },
   'organizations:create': {
     usage: 'organizations:create TENANT_ID --name NAME',

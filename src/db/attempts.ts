@@ -1,7 +1,8 @@
-// delivery_attempts: the immutable record of every request made; run inside withTenant.
+// delivery_attempts: the immutable record of every request made; run inside withTenant and name
+// their tenant and mode themselves too.
 import type { DeliveryStatus } from './deliveries.ts';
 import type { Tx } from './pool.ts';
-import type { Mode } from '../scope.ts';
+import type { TenantScope } from '../scope.ts';
 
 export interface AttemptRow {
   id: string;
@@ -41,12 +42,12 @@ export interface AttemptRecord extends NewAttempt {
 }
 
 /**
- * Records a batch of the pinned scope's attempts and moves each delivery on, in one statement.
+ * Records a batch of the scope's attempts and moves each delivery on, in one statement.
  * An attempt number already on record (a redone job) is skipped, and so is its delivery's move;
  * a delivery ended meanwhile (cancelled) keeps its state while the attempt stays on record.
  * Returns, per attempt recorded, whether its delivery moved.
  */
-export async function recordAttempts(tx: Tx, tenantId: string, mode: Mode, attempts: AttemptRecord[]): Promise<Map<string, boolean>> {
+export async function recordAttempts(tx: Tx, scope: TenantScope, attempts: AttemptRecord[]): Promise<Map<string, boolean>> {
   if (!attempts.length) return new Map();
   // Not a named (prepared) statement on purpose: planned with the batch's arrays in hand, Postgres
   // knows how many rows they hold and joins them by hash; a generic plan guesses 10 rows and loops.
@@ -69,12 +70,12 @@ export async function recordAttempts(tx: Tx, tenantId: string, mode: Mode, attem
           set attempt_count = r.number, last_attempt_at = r.started_at, status = r.status, next_attempt_at = r.next_attempt_at,
               status_reason = r.reason, updated_at = clock_timestamp()
          from r join inserted i on i.delivery_id = r.delivery_id
-        where d.tenant_id = $1::uuid and d.id = r.delivery_id and d.attempt_count = r.number - 1 and d.status in ('pending', 'retrying')
+        where d.tenant_id = $1::uuid and d.mode = $2 and d.id = r.delivery_id and d.attempt_count = r.number - 1 and d.status in ('pending', 'retrying')
        returning d.id
      )
      select i.delivery_id, exists (select 1 from advanced a where a.id = i.delivery_id) as advanced from inserted i`,
     values: [
-      tenantId, mode,
+      scope.tenantId, scope.mode,
       attempts.map((a) => a.id), attempts.map((a) => a.deliveryId), attempts.map((a) => a.endpointId), attempts.map((a) => a.number),
       attempts.map((a) => a.startedAt), attempts.map((a) => a.durationMs), attempts.map((a) => a.statusCode),
       attempts.map((a) => (a.responseHeaders ? JSON.stringify(a.responseHeaders) : null)), attempts.map((a) => a.responseBody),
@@ -85,8 +86,11 @@ export async function recordAttempts(tx: Tx, tenantId: string, mode: Mode, attem
   return new Map(rows.map((r) => [r.delivery_id, r.advanced]));
 }
 
-export async function listAttempts(tx: Tx, deliveryId: string): Promise<AttemptRow[]> {
-  const { rows } = await tx.query(`select ${COLUMNS} from delivery_attempts where delivery_id = $1 order by number`, [deliveryId]);
+export async function listAttempts(tx: Tx, scope: TenantScope, deliveryId: string): Promise<AttemptRow[]> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from delivery_attempts where tenant_id = $2::uuid and mode = $3 and delivery_id = $1 order by number`,
+    [deliveryId, scope.tenantId, scope.mode],
+  );
   return rows;
 }
 
@@ -106,7 +110,7 @@ export interface EndpointStats {
  * An endpoint's attempts over the hour and the day before `now`: one range scan of the
  * (endpoint, started_at) index, which also holds the status and duration it reads.
  */
-export async function endpointAttemptStats(tx: Tx, endpointId: string, now: Date): Promise<EndpointStats> {
+export async function endpointAttemptStats(tx: Tx, scope: TenantScope, endpointId: string, now: Date): Promise<EndpointStats> {
   const { rows } = await tx.query(
     `select count(*) filter (where hour)::int as hour_attempts,
             count(*) filter (where hour and ok)::int as hour_succeeded,
@@ -117,8 +121,9 @@ export async function endpointAttemptStats(tx: Tx, endpointId: string, now: Date
             percentile_cont(0.5) within group (order by duration_ms) as day_p50,
             percentile_cont(0.95) within group (order by duration_ms) as day_p95
        from (select duration_ms, started_at >= $2::timestamptz - interval '1 hour' as hour, status_code between 200 and 299 as ok
-               from delivery_attempts where endpoint_id = $1 and started_at >= $2::timestamptz - interval '1 day') a`,
-    [endpointId, now],
+               from delivery_attempts
+              where tenant_id = $3::uuid and mode = $4 and endpoint_id = $1 and started_at >= $2::timestamptz - interval '1 day') a`,
+    [endpointId, now, scope.tenantId, scope.mode],
   );
   const r = rows[0];
   const round = (v: number | null) => (v === null ? null : Math.round(v));

@@ -1,5 +1,6 @@
-// carts and their items: tenant-scoped; every function runs inside withTenant. A cart is read
-// with its items priced from their variants as they are now, in one statement.
+// carts and their items: tenant-scoped; every function runs inside withTenant and names its tenant
+// and mode itself too. A cart is read with its items priced from their variants as they are now,
+// in one statement.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 import type { LineItemRow } from './orders.ts';
@@ -29,9 +30,9 @@ const SELECT_CART = `select ${CART_COLUMNS},
                                               'available', v.deleted_at is null and p.deleted_at is null and p.active)
                             order by ci.created_at, ci.id)
               from cart_items ci
-              join variants v on v.tenant_id = ci.tenant_id and v.id = ci.variant_id
-              join products p on p.tenant_id = v.tenant_id and p.id = v.product_id
-             where ci.tenant_id = c.tenant_id and ci.cart_id = c.id), '[]') as items
+              join variants v on v.tenant_id = ci.tenant_id and v.mode = ci.mode and v.id = ci.variant_id
+              join products p on p.tenant_id = v.tenant_id and p.mode = v.mode and p.id = v.product_id
+             where ci.tenant_id = c.tenant_id and ci.mode = c.mode and ci.cart_id = c.id), '[]') as items
   from carts c`;
 
 export async function insertCart(tx: Tx, scope: TenantScope, id: string, tokenHash: string): Promise<void> {
@@ -39,31 +40,39 @@ export async function insertCart(tx: Tx, scope: TenantScope, id: string, tokenHa
 }
 
 /** The cart; with `tokenHash`, only if that is its token's hash (a wrong token finds nothing). */
-export async function findCart(tx: Tx, id: string, options: { tokenHash?: string; forUpdate?: boolean } = {}): Promise<CartRow | undefined> {
+export async function findCart(tx: Tx, scope: TenantScope, id: string, options: { tokenHash?: string; forUpdate?: boolean } = {}): Promise<CartRow | undefined> {
   const { rows } = await tx.query(
-    `${SELECT_CART} where c.id = $1 and ($2::text is null or c.token_hash = $2)${options.forUpdate ? ' for update of c' : ''}`,
-    [id, options.tokenHash ?? null],
+    `${SELECT_CART} where c.tenant_id = $1::uuid and c.mode = $2 and c.id = $3 and ($4::text is null or c.token_hash = $4)${options.forUpdate ? ' for update of c' : ''}`,
+    [scope.tenantId, scope.mode, id, options.tokenHash ?? null],
   );
   return rows[0];
 }
 
-export async function listCarts(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<CartRow[]> {
+export async function listCarts(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CartRow[]> {
   const { rows } = await tx.query(
     `${SELECT_CART}
-      where ($2::text is null or (c.created_at, c.id) < (select created_at, id from carts where id = $2))
-      order by c.created_at desc, c.id desc limit $1`,
-    [page.limit, page.startingAfter ?? null],
+      where c.tenant_id = $1::uuid and c.mode = $2
+        and ($4::text is null or (c.created_at, c.id) < (select created_at, id from carts where tenant_id = $1::uuid and id = $4))
+      order by c.created_at desc, c.id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null],
   );
   return rows;
 }
 
 /** Sets the cart's currency (its first item's, or null once empty) and bumps updated_at. */
-export async function touchCart(tx: Tx, id: string, currency: string | null): Promise<void> {
-  await tx.query('update carts set currency = $2, updated_at = clock_timestamp() where id = $1', [id, currency]);
+export async function touchCart(tx: Tx, scope: TenantScope, id: string, currency: string | null): Promise<void> {
+  await tx.query(
+    'update carts set currency = $4, updated_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and id = $3',
+    [scope.tenantId, scope.mode, id, currency],
+  );
 }
 
-export async function completeCart(tx: Tx, id: string): Promise<void> {
-  await tx.query('update carts set completed_at = clock_timestamp(), updated_at = clock_timestamp() where id = $1 and completed_at is null', [id]);
+export async function completeCart(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(
+    `update carts set completed_at = clock_timestamp(), updated_at = clock_timestamp()
+      where tenant_id = $1::uuid and mode = $2 and id = $3 and completed_at is null`,
+    [scope.tenantId, scope.mode, id],
+  );
 }
 
 export async function insertCartItem(tx: Tx, scope: TenantScope, cartId: string, item: { id: string; variant_id: string; quantity: number }): Promise<void> {
@@ -73,10 +82,13 @@ export async function insertCartItem(tx: Tx, scope: TenantScope, cartId: string,
   );
 }
 
-export async function updateCartItem(tx: Tx, cartId: string, id: string, quantity: number): Promise<void> {
-  await tx.query('update cart_items set quantity = $3::int, updated_at = clock_timestamp() where cart_id = $1 and id = $2', [cartId, id, quantity]);
+export async function updateCartItem(tx: Tx, scope: TenantScope, cartId: string, id: string, quantity: number): Promise<void> {
+  await tx.query(
+    'update cart_items set quantity = $5::int, updated_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and cart_id = $3 and id = $4',
+    [scope.tenantId, scope.mode, cartId, id, quantity],
+  );
 }
 
-export async function deleteCartItem(tx: Tx, cartId: string, id: string): Promise<void> {
-  await tx.query('delete from cart_items where cart_id = $1 and id = $2', [cartId, id]);
+export async function deleteCartItem(tx: Tx, scope: TenantScope, cartId: string, id: string): Promise<void> {
+  await tx.query('delete from cart_items where tenant_id = $1::uuid and mode = $2 and cart_id = $3 and id = $4', [scope.tenantId, scope.mode, cartId, id]);
 }

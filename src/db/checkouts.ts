@@ -1,5 +1,5 @@
-// checkouts: tenant-scoped; every function runs inside withTenant. A checkout keeps the quote it
-// was made with (line items, discounts, totals) as it was.
+// checkouts: tenant-scoped; every function runs inside withTenant and names its tenant and mode
+// itself too. A checkout keeps the quote it was made with (line items, discounts, totals) as it was.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 import type { AppliedDiscount, LineItemRow, ShippingAddress } from './orders.ts';
@@ -51,36 +51,40 @@ export async function insertCheckout(tx: Tx, scope: TenantScope, id: string, c: 
   return rows[0];
 }
 
-export async function findCheckout(tx: Tx, id: string, options: { forUpdate?: boolean } = {}): Promise<CheckoutRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from checkouts where id = $1${options.forUpdate ? ' for update' : ''}`, [id]);
+export async function findCheckout(tx: Tx, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<CheckoutRow | undefined> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from checkouts where tenant_id = $1::uuid and mode = $2 and id = $3${options.forUpdate ? ' for update' : ''}`,
+    [scope.tenantId, scope.mode, id],
+  );
   return rows[0];
 }
 
-export async function listCheckouts(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<CheckoutRow[]> {
+export async function listCheckouts(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CheckoutRow[]> {
   const { rows } = await tx.query(
     `select ${COLUMNS} from checkouts
-      where ($2::text is null or (created_at, id) < (select created_at, id from checkouts where id = $2))
-      order by created_at desc, id desc limit $1`,
-    [page.limit, page.startingAfter ?? null],
+      where tenant_id = $1::uuid and mode = $2
+        and ($4::text is null or (created_at, id) < (select created_at, id from checkouts where tenant_id = $1::uuid and id = $4))
+      order by created_at desc, id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null],
   );
   return rows;
 }
 
-export async function completeCheckout(tx: Tx, id: string, orderId: string): Promise<CheckoutRow | undefined> {
+export async function completeCheckout(tx: Tx, scope: TenantScope, id: string, orderId: string): Promise<CheckoutRow | undefined> {
   const { rows } = await tx.query(
-    `update checkouts set status = 'completed', order_id = $2, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-      where id = $1 and status = 'open' returning ${COLUMNS}`,
-    [id, orderId],
+    `update checkouts set status = 'completed', order_id = $4, completed_at = clock_timestamp(), updated_at = clock_timestamp()
+      where tenant_id = $1::uuid and mode = $2 and id = $3 and status = 'open' returning ${COLUMNS}`,
+    [scope.tenantId, scope.mode, id, orderId],
   );
   return rows[0];
 }
 
 /** Marks as expired those of `ids` still open whose time ran out at `now`; returns them. */
-export async function expireCheckouts(tx: Tx, ids: string[], now: Date): Promise<CheckoutRow[]> {
+export async function expireCheckouts(tx: Tx, scope: TenantScope, ids: string[], now: Date): Promise<CheckoutRow[]> {
   const { rows } = await tx.query(
     `update checkouts set status = 'expired', expired_at = clock_timestamp(), updated_at = clock_timestamp()
-      where id = any($1::text[]) and status = 'open' and expires_at <= $2 returning ${COLUMNS}`,
-    [ids, now],
+      where tenant_id = $1::uuid and mode = $2 and id = any($3::text[]) and status = 'open' and expires_at <= $4 returning ${COLUMNS}`,
+    [scope.tenantId, scope.mode, ids, now],
   );
   return rows;
 }

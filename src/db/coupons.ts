@@ -1,4 +1,5 @@
-// coupons: tenant-scoped; every function runs inside withTenant. Codes are case-insensitive.
+// coupons: tenant-scoped; every function runs inside withTenant and names its tenant and mode
+// itself too. Codes are case-insensitive.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 
@@ -37,51 +38,56 @@ export async function insertCoupon(tx: Tx, scope: TenantScope, id: string, c: Co
   return rows[0];
 }
 
-export async function findCoupon(tx: Tx, id: string, options: { forUpdate?: boolean } = {}): Promise<CouponRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from coupons where id = $1 and deleted_at is null${options.forUpdate ? ' for update' : ''}`, [id]);
+const SCOPED = 'tenant_id = $1::uuid and mode = $2';
+
+export async function findCoupon(tx: Tx, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<CouponRow | undefined> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from coupons where ${SCOPED} and id = $3 and deleted_at is null${options.forUpdate ? ' for update' : ''}`,
+    [scope.tenantId, scope.mode, id],
+  );
   return rows[0];
 }
 
-export async function findCouponByCode(tx: Tx, code: string): Promise<CouponRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from coupons where lower(code) = lower($1) and deleted_at is null`, [code]);
+export async function findCouponByCode(tx: Tx, scope: TenantScope, code: string): Promise<CouponRow | undefined> {
+  const { rows } = await tx.query(`select ${COLUMNS} from coupons where ${SCOPED} and lower(code) = lower($3) and deleted_at is null`, [scope.tenantId, scope.mode, code]);
   return rows[0];
 }
 
-export async function listCoupons(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<CouponRow[]> {
+export async function listCoupons(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CouponRow[]> {
   const { rows } = await tx.query(
     `select ${COLUMNS} from coupons
-      where deleted_at is null
-        and ($2::text is null or (created_at, id) < (select created_at, id from coupons where id = $2))
-      order by created_at desc, id desc limit $1`,
-    [page.limit, page.startingAfter ?? null],
+      where ${SCOPED} and deleted_at is null
+        and ($4::text is null or (created_at, id) < (select created_at, id from coupons where tenant_id = $1::uuid and id = $4))
+      order by created_at desc, id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null],
   );
   return rows;
 }
 
-export async function updateCouponTerms(tx: Tx, id: string, c: CouponTerms): Promise<CouponRow | undefined> {
+export async function updateCouponTerms(tx: Tx, scope: TenantScope, id: string, c: CouponTerms): Promise<CouponRow | undefined> {
   const { rows } = await tx.query(
-    `update coupons set valid_from = $2::timestamptz, valid_until = $3::timestamptz, max_redemptions = $4::int,
-            metadata = $5::jsonb, updated_at = clock_timestamp()
-      where id = $1 and deleted_at is null returning ${COLUMNS}`,
-    [id, c.valid_from, c.valid_until, c.max_redemptions, JSON.stringify(c.metadata)],
+    `update coupons set valid_from = $4::timestamptz, valid_until = $5::timestamptz, max_redemptions = $6::int,
+            metadata = $7::jsonb, updated_at = clock_timestamp()
+      where ${SCOPED} and id = $3 and deleted_at is null returning ${COLUMNS}`,
+    [scope.tenantId, scope.mode, id, c.valid_from, c.valid_until, c.max_redemptions, JSON.stringify(c.metadata)],
   );
   return rows[0];
 }
 
-export async function softDeleteCoupon(tx: Tx, id: string): Promise<void> {
-  await tx.query('update coupons set deleted_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+export async function softDeleteCoupon(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(`update coupons set deleted_at = clock_timestamp() where ${SCOPED} and id = $3 and deleted_at is null`, [scope.tenantId, scope.mode, id]);
 }
 
 /**
  * Counts one redemption (+1) or releases one (-1), only while under the limit. The coupon may be
  * deleted meanwhile: an order already holding it still redeems it. False: the limit is reached.
  */
-export async function redeemCoupon(tx: Tx, id: string, step: 1 | -1): Promise<boolean> {
+export async function redeemCoupon(tx: Tx, scope: TenantScope, id: string, step: 1 | -1): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `update coupons set times_redeemed = times_redeemed + $2::int
-      where id = $1 and times_redeemed + $2::int >= 0
-        and ($2::int < 0 or max_redemptions is null or times_redeemed < max_redemptions)`,
-    [id, step],
+    `update coupons set times_redeemed = times_redeemed + $4::int
+      where ${SCOPED} and id = $3 and times_redeemed + $4::int >= 0
+        and ($4::int < 0 or max_redemptions is null or times_redeemed < max_redemptions)`,
+    [scope.tenantId, scope.mode, id, step],
   );
   return rowCount === 1;
 }

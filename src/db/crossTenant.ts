@@ -5,10 +5,15 @@
 //
 // Elsewhere, by necessity (they read pg-boss's own table, which has no tenant column to scope):
 // src/queue/index.ts — Queue.reclaimStalled, Queue.withoutLiveJob, Queue.backlog, Queue.analyze.
-// Global tables (tenants, organizations, users, memberships: no tenant-scoped rows) are in
-// src/db/tenants.ts.
+//
+// The global tables (tenants, organizations, users, memberships, domain_routes, rate_limits) are
+// out of herald_app's reach: it reads and writes them only through the functions called in the
+// second half of this file (sql/021, 022), none of which returns a password hash.
 import type { Pool, Tx } from './pool.ts';
-import type { Mode } from '../scope.ts';
+import type { Mode, Role } from '../scope.ts';
+
+/** A pool or an open transaction: the global functions join the caller's transaction when given one. */
+type Db = Pool | Tx;
 
 export interface ResolvedKey {
   key_id: string;
@@ -109,4 +114,218 @@ export async function expiredCheckouts(pool: Pool, now: Date, limit: number): Pr
 export async function unpaidStorefrontOrders(pool: Pool, now: Date, limit: number): Promise<ScopedId[]> {
   const { rows } = await pool.query('select tenant_id, mode, order_id as id from unpaid_storefront_orders($1, $2)', [now, limit]);
   return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Global tables, through narrow functions (sql/021_global_tables.sql). Why: tenants, organizations,
+// users and memberships are not tenant-scoped; the operator manages them, owners manage their
+// organization's members, a login names its tenant before any tenant is known, and a user's
+// memberships span tenants.
+
+export interface TenantRow {
+  id: string;
+  name: string;
+  slug: string;
+  status: 'active' | 'suspended';
+  api_rate_limit: number;
+  created_at: Date;
+}
+
+const TENANT = 'id, name, slug, status, api_rate_limit, created_at';
+
+export async function tenantById(db: Db, id: string): Promise<TenantRow | undefined> {
+  const { rows } = await db.query(`select ${TENANT} from tenant_by_id($1::uuid)`, [id]);
+  return rows[0];
+}
+
+export async function listTenantRows(db: Db, page: { limit: number; startingAfter?: string }): Promise<TenantRow[]> {
+  const { rows } = await db.query(`select ${TENANT} from list_tenants($1::int, $2::uuid)`, [page.limit, page.startingAfter ?? null]);
+  return rows;
+}
+
+export async function insertTenant(db: Db, t: { id: string; name: string; slug: string }): Promise<TenantRow> {
+  const { rows } = await db.query(`select ${TENANT} from create_tenant($1::uuid, $2, $3)`, [t.id, t.name, t.slug]);
+  return rows[0];
+}
+
+/** Unset fields stay as they are. */
+export async function updateTenant(db: Db, id: string, change: { status?: string; apiRateLimit?: number }): Promise<TenantRow | undefined> {
+  const { rows } = await db.query(`select ${TENANT} from update_tenant($1::uuid, $2, $3::int)`, [id, change.status ?? null, change.apiRateLimit ?? null]);
+  return rows[0];
+}
+
+export interface OrganizationRow {
+  tenant_id: string;
+  id: string;
+  name: string;
+  created_at: Date;
+}
+
+export async function insertOrganization(db: Db, o: { tenantId: string; id: string; name: string }): Promise<OrganizationRow> {
+  const { rows } = await db.query('select tenant_id, id, name, created_at from create_organization($1::uuid, $2::uuid, $3)', [o.tenantId, o.id, o.name]);
+  return rows[0];
+}
+
+export async function organizationById(db: Db, tenantId: string, id: string): Promise<OrganizationRow | undefined> {
+  const { rows } = await db.query('select tenant_id, id, name, created_at from organization_by_id($1::uuid, $2::uuid)', [tenantId, id]);
+  return rows[0];
+}
+
+/** A user account; the password hash never leaves the database. */
+export interface UserRow {
+  id: string;
+  email: string;
+  created_at: Date;
+}
+
+export async function insertUser(db: Db, u: { id: string; email: string; passwordHash: string }): Promise<UserRow> {
+  const { rows } = await db.query('select id, email, created_at from create_user($1::uuid, $2, $3)', [u.id, u.email, u.passwordHash]);
+  return rows[0];
+}
+
+export async function userById(db: Db, id: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query('select id, email, created_at from user_by_id($1::uuid)', [id]);
+  return rows[0];
+}
+
+export async function userByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query('select id, email, created_at from user_by_email($1)', [email]);
+  return rows[0];
+}
+
+/** The user's hash parameters and salt (`scrypt$N$r$p$salt`), by id or else by email. */
+export async function passwordParams(db: Db, who: { userId?: string; email?: string }): Promise<{ user_id: string; params: string } | undefined> {
+  const { rows } = await db.query('select user_id, params from password_params($1::uuid, $2)', [who.userId ?? null, who.email ?? null]);
+  return rows[0];
+}
+
+/** Whether `candidate` (the params plus the hash derived from a password given) is the stored hash. */
+export async function passwordMatches(db: Db, userId: string, candidate: string): Promise<boolean> {
+  const { rows } = await db.query('select password_matches($1::uuid, $2) as ok', [userId, candidate]);
+  return rows[0].ok;
+}
+
+/** Sets a new hash and moves the user's credentials version on; the token `keptToken` (a jti) keeps working. */
+export async function changePassword(db: Db, userId: string, passwordHash: string, keptToken: string | null): Promise<number> {
+  const { rows } = await db.query('select change_password($1::uuid, $2, $3) as version', [userId, passwordHash, keptToken]);
+  return rows[0].version;
+}
+
+export interface MemberRow {
+  user_id: string;
+  email: string;
+  role: Role;
+  created_at: Date;
+}
+
+const MEMBER = 'user_id, email, role, created_at';
+
+/** Newest first, after the member `startingAfter` (a user id). */
+export async function listMembers(db: Db, org: { tenantId: string; orgId: string }, page: { limit: number; startingAfter?: string }): Promise<MemberRow[]> {
+  const { rows } = await db.query(`select ${MEMBER} from list_members($1::uuid, $2::uuid, $3::int, $4::uuid)`, [org.tenantId, org.orgId, page.limit, page.startingAfter ?? null]);
+  return rows;
+}
+
+export async function memberById(db: Db, org: { tenantId: string; orgId: string }, userId: string): Promise<MemberRow | undefined> {
+  const { rows } = await db.query(`select ${MEMBER} from member_by_id($1::uuid, $2::uuid, $3::uuid)`, [org.tenantId, org.orgId, userId]);
+  return rows[0];
+}
+
+export interface UserMembership {
+  tenant_id: string;
+  tenant_name: string;
+  org_id: string;
+  org_name: string;
+  role: Role;
+}
+
+/** Every membership of the user, in every tenant. */
+export async function userMemberships(db: Db, userId: string): Promise<UserMembership[]> {
+  const { rows } = await db.query('select tenant_id, tenant_name, org_id, org_name, role from user_memberships($1::uuid)', [userId]);
+  return rows;
+}
+
+export type MembershipOutcome = 'created' | 'updated' | 'exists' | 'missing' | 'above_role' | 'last_owner' | 'removed';
+
+/**
+ * Adds (`create`) and/or changes (`update`) a membership under the organization's lock; refuses a
+ * member whose role is above `maxRole`, or a change that would leave the organization no owner.
+ */
+export async function putMembership(
+  db: Db, m: { tenantId: string; orgId: string; userId: string; role: Role },
+  rules: { create: boolean; update: boolean; maxRole: Role | null },
+): Promise<{ outcome: MembershipOutcome; member?: MemberRow }> {
+  const { rows } = await db.query(
+    `select outcome, ${MEMBER} from put_membership($1::uuid, $2::uuid, $3::uuid, $4, $5::boolean, $6::boolean, $7)`,
+    [m.tenantId, m.orgId, m.userId, m.role, rules.create, rules.update, rules.maxRole],
+  );
+  const { outcome, ...member } = rows[0];
+  return { outcome, member: member.user_id ? member : undefined };
+}
+
+export async function removeMembership(db: Db, m: { tenantId: string; orgId: string; userId: string }, maxRole: Role | null): Promise<{ outcome: MembershipOutcome; role: Role | null }> {
+  const { rows } = await db.query('select outcome, role from remove_membership($1::uuid, $2::uuid, $3::uuid, $4)', [m.tenantId, m.orgId, m.userId, maxRole]);
+  return rows[0];
+}
+
+export interface TokenState {
+  tenant_status: string;
+  /** A user's token: the membership it was issued for (null when there is none). */
+  member_role: Role | null;
+  membership_id: string | null;
+  credentials_version: number | null;
+  kept_token: string | null;
+  /** A key's token: whether the key is revoked, gone or not of the token's organization. */
+  key_revoked: boolean | null;
+}
+
+/** Why: a JWT names its tenant. What its use must check, or undefined when the organization is not the tenant's. */
+export async function resolveToken(pool: Pool, t: { tenantId: string; orgId: string; userId?: string; keyId?: string }): Promise<TokenState | undefined> {
+  const { rows } = await pool.query(
+    'select tenant_status, member_role, membership_id, credentials_version, kept_token, key_revoked from resolve_token($1::uuid, $2::uuid, $3::uuid, $4)',
+    [t.tenantId, t.orgId, t.userId ?? null, t.keyId ?? null],
+  );
+  return rows[0];
+}
+
+export interface DomainRow {
+  tenant_id: string;
+  domain: string;
+  created_at: Date;
+}
+
+/** Why: a host name is unique across tenants (a unique violation when another tenant holds it). */
+export async function insertDomainRoute(db: Db, domain: string, tenantId: string): Promise<DomainRow> {
+  const { rows } = await db.query('select domain, tenant_id, created_at from add_domain_route($1, $2::uuid)', [domain, tenantId]);
+  return rows[0];
+}
+
+/** The tenant's own domain only; another tenant's is as missing as an unknown one. */
+export async function deleteDomainRoute(db: Db, domain: string, tenantId: string): Promise<DomainRow | undefined> {
+  const { rows } = await db.query('select domain, tenant_id, created_at from remove_domain_route($1, $2::uuid)', [domain, tenantId]);
+  return rows[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limits (sql/022_rate_limits.sql). Why: limits hold across every API process, so their
+// counters live in one global table, keyed by what they limit (an address, an email, a tenant).
+
+export interface Allowance {
+  granted: number;
+  /** What is left of the window after this take. */
+  remaining: number;
+  /** Milliseconds until the window ends. */
+  reset_ms: number;
+}
+
+/** Takes up to `want` of `max` per window of `windowSeconds` for `key` (`want` 0 only looks). */
+export async function takeRateLimit(pool: Pool, key: string, windowSeconds: number, max: number, want: number): Promise<Allowance> {
+  const { rows } = await pool.query('select granted, remaining, reset_ms from take_rate_limit($1, $2::int, $3::int, $4::int)', [key, windowSeconds, max, want]);
+  return rows[0];
+}
+
+/** The per-tenant API limit (requests per second, set by the operator); undefined for an unknown tenant. */
+export async function takeTenantAllowance(pool: Pool, tenantId: string, want: number): Promise<(Allowance & { api_rate_limit: number }) | undefined> {
+  const { rows } = await pool.query('select granted, remaining, reset_ms, api_rate_limit from take_tenant_allowance($1::uuid, $2::int)', [tenantId, want]);
+  return rows[0];
 }

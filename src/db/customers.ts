@@ -1,4 +1,5 @@
-// customers and their addresses: tenant-scoped; every function runs inside withTenant.
+// customers and their addresses: tenant-scoped; every function runs inside withTenant and names
+// its tenant and mode itself too.
 // Reads skip soft-deleted customers; addresses are read with their customer in one statement.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
@@ -38,7 +39,7 @@ const SELECT_CUSTOMER = `select ${CUSTOMER_COLUMNS},
   coalesce((select json_agg(json_build_object('id', a.id, 'line1', a.line1, 'line2', a.line2, 'city', a.city, 'state', a.state,
                                               'postal_code', a.postal_code, 'country', a.country) order by a.position)
               from customer_addresses a
-             where a.tenant_id = c.tenant_id and a.customer_id = c.id), '[]') as addresses
+             where a.tenant_id = c.tenant_id and a.mode = c.mode and a.customer_id = c.id), '[]') as addresses
   from customers c`;
 
 export async function insertCustomer(tx: Tx, scope: TenantScope, id: string, c: CustomerFields): Promise<Omit<CustomerRow, 'addresses'>> {
@@ -61,91 +62,111 @@ export async function insertAddresses(tx: Tx, scope: TenantScope, customerId: st
   return rows;
 }
 
-export async function deleteAddresses(tx: Tx, customerId: string): Promise<void> {
-  await tx.query('delete from customer_addresses where customer_id = $1', [customerId]);
+export async function deleteAddresses(tx: Tx, scope: TenantScope, customerId: string): Promise<void> {
+  await tx.query('delete from customer_addresses where tenant_id = $1::uuid and mode = $2 and customer_id = $3', [scope.tenantId, scope.mode, customerId]);
 }
 
-export async function findCustomer(tx: Tx, id: string, options: { forUpdate?: boolean } = {}): Promise<CustomerRow | undefined> {
+export async function findCustomer(tx: Tx, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<CustomerRow | undefined> {
   const { rows } = await tx.query(
-    `${SELECT_CUSTOMER} where c.id = $1 and c.deleted_at is null${options.forUpdate ? ' for update of c' : ''}`,
-    [id],
+    `${SELECT_CUSTOMER} where c.tenant_id = $1::uuid and c.mode = $2 and c.id = $3 and c.deleted_at is null${options.forUpdate ? ' for update of c' : ''}`,
+    [scope.tenantId, scope.mode, id],
   );
   return rows[0];
 }
 
-export async function listCustomers(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<CustomerRow[]> {
+export async function listCustomers(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CustomerRow[]> {
   const { rows } = await tx.query(
     `${SELECT_CUSTOMER}
-      where c.deleted_at is null
-        and ($2::text is null or (c.created_at, c.id) < (select created_at, id from customers where id = $2))
-      order by c.created_at desc, c.id desc limit $1`,
-    [page.limit, page.startingAfter ?? null],
+      where c.tenant_id = $1::uuid and c.mode = $2 and c.deleted_at is null
+        and ($4::text is null or (c.created_at, c.id) < (select created_at, id from customers where tenant_id = $1::uuid and id = $4))
+      order by c.created_at desc, c.id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null],
   );
   return rows;
 }
 
-export async function updateCustomer(tx: Tx, id: string, c: CustomerFields): Promise<void> {
+export async function updateCustomer(tx: Tx, scope: TenantScope, id: string, c: CustomerFields): Promise<void> {
   await tx.query(
-    `update customers set email = $2, name = $3, metadata = $4::jsonb, updated_at = clock_timestamp()
-      where id = $1 and deleted_at is null`,
-    [id, c.email, c.name, JSON.stringify(c.metadata)],
+    `update customers set email = $4, name = $5, metadata = $6::jsonb, updated_at = clock_timestamp()
+      where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null`,
+    [scope.tenantId, scope.mode, id, c.email, c.name, JSON.stringify(c.metadata)],
   );
 }
 
-export async function softDeleteCustomer(tx: Tx, id: string): Promise<void> {
-  await tx.query('update customers set deleted_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+export async function softDeleteCustomer(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(
+    'update customers set deleted_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null',
+    [scope.tenantId, scope.mode, id],
+  );
 }
 
-export async function customerExists(tx: Tx, id: string): Promise<boolean> {
-  const { rows } = await tx.query('select 1 from customers where id = $1 and deleted_at is null', [id]);
+export async function customerExists(tx: Tx, scope: TenantScope, id: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    'select 1 from customers where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null',
+    [scope.tenantId, scope.mode, id],
+  );
   return rows.length > 0;
 }
 
 /** The customer's addresses, newest first; up to `limit` rows. */
-export async function listAddresses(tx: Tx, customerId: string, page: { limit: number; startingAfter?: string }): Promise<AddressRow[]> {
+export async function listAddresses(tx: Tx, scope: TenantScope, customerId: string, page: { limit: number; startingAfter?: string }): Promise<AddressRow[]> {
   const { rows } = await tx.query(
     `select ${ADDRESS_COLUMNS} from customer_addresses
-      where customer_id = $1 and ($3::text is null or (created_at, id) < (select created_at, id from customer_addresses where id = $3))
-      order by created_at desc, id desc limit $2`,
-    [customerId, page.limit, page.startingAfter ?? null],
+      where tenant_id = $1::uuid and mode = $2 and customer_id = $3
+        and ($5::text is null or (created_at, id) < (select created_at, id from customer_addresses where tenant_id = $1::uuid and id = $5))
+      order by created_at desc, id desc limit $4`,
+    [scope.tenantId, scope.mode, customerId, page.limit, page.startingAfter ?? null],
   );
   return rows;
 }
 
-export async function findAddress(tx: Tx, customerId: string, id: string): Promise<AddressRow | undefined> {
-  const { rows } = await tx.query(`select ${ADDRESS_COLUMNS} from customer_addresses where customer_id = $1 and id = $2`, [customerId, id]);
+export async function findAddress(tx: Tx, scope: TenantScope, customerId: string, id: string): Promise<AddressRow | undefined> {
+  const { rows } = await tx.query(
+    `select ${ADDRESS_COLUMNS} from customer_addresses where tenant_id = $1::uuid and mode = $2 and customer_id = $3 and id = $4`,
+    [scope.tenantId, scope.mode, customerId, id],
+  );
   return rows[0];
 }
 
 /** How many addresses the customer has, and the position after the last one. */
-export async function addressSlots(tx: Tx, customerId: string): Promise<{ count: number; next_position: number }> {
+export async function addressSlots(tx: Tx, scope: TenantScope, customerId: string): Promise<{ count: number; next_position: number }> {
   const { rows } = await tx.query(
-    'select count(*)::int as count, coalesce(max(position) + 1, 0)::int as next_position from customer_addresses where customer_id = $1',
-    [customerId],
+    `select count(*)::int as count, coalesce(max(position) + 1, 0)::int as next_position from customer_addresses
+      where tenant_id = $1::uuid and mode = $2 and customer_id = $3`,
+    [scope.tenantId, scope.mode, customerId],
   );
   return rows[0];
 }
 
-export async function updateAddress(tx: Tx, customerId: string, id: string, a: AddressFields): Promise<AddressRow | undefined> {
+export async function updateAddress(tx: Tx, scope: TenantScope, customerId: string, id: string, a: AddressFields): Promise<AddressRow | undefined> {
   const { rows } = await tx.query(
-    `update customer_addresses set line1 = $3, line2 = $4, city = $5, state = $6, postal_code = $7, country = $8
-      where customer_id = $1 and id = $2 returning ${ADDRESS_COLUMNS}`,
-    [customerId, id, a.line1, a.line2, a.city, a.state, a.postal_code, a.country],
+    `update customer_addresses set line1 = $5, line2 = $6, city = $7, state = $8, postal_code = $9, country = $10
+      where tenant_id = $1::uuid and mode = $2 and customer_id = $3 and id = $4 returning ${ADDRESS_COLUMNS}`,
+    [scope.tenantId, scope.mode, customerId, id, a.line1, a.line2, a.city, a.state, a.postal_code, a.country],
   );
   return rows[0];
 }
 
-export async function deleteAddress(tx: Tx, customerId: string, id: string): Promise<void> {
-  await tx.query('delete from customer_addresses where customer_id = $1 and id = $2', [customerId, id]);
+export async function deleteAddress(tx: Tx, scope: TenantScope, customerId: string, id: string): Promise<void> {
+  await tx.query(
+    'delete from customer_addresses where tenant_id = $1::uuid and mode = $2 and customer_id = $3 and id = $4',
+    [scope.tenantId, scope.mode, customerId, id],
+  );
 }
 
 /** Marks the customer changed (one of its addresses changed): bumps updated_at. */
-export async function touchCustomer(tx: Tx, id: string): Promise<void> {
-  await tx.query('update customers set updated_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+export async function touchCustomer(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(
+    'update customers set updated_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null',
+    [scope.tenantId, scope.mode, id],
+  );
 }
 
 /** The undeleted customer with this email (case-insensitive), if any: a storefront order is linked to it. */
-export async function findCustomerIdByEmail(tx: Tx, email: string): Promise<string | undefined> {
-  const { rows } = await tx.query('select id from customers where lower(email) = lower($1) and deleted_at is null', [email]);
+export async function findCustomerIdByEmail(tx: Tx, scope: TenantScope, email: string): Promise<string | undefined> {
+  const { rows } = await tx.query(
+    'select id from customers where tenant_id = $1::uuid and mode = $2 and lower(email) = lower($3) and deleted_at is null',
+    [scope.tenantId, scope.mode, email],
+  );
   return rows[0]?.id;
 }

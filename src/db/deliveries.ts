@@ -1,6 +1,7 @@
-// deliveries: one per (event, endpoint) fan-out; tenant-scoped, run inside withTenant.
+// deliveries: one per (event, endpoint) fan-out; tenant-scoped, run inside withTenant and name
+// their tenant and mode themselves too.
 import type { Pool, Tx } from './pool.ts';
-import type { Mode } from '../scope.ts';
+import type { Mode, TenantScope } from '../scope.ts';
 
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'failed', 'cancelled'] as const;
@@ -50,73 +51,50 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
 }
 
-export async function listDeliveries(tx: Tx, f: DeliveryFilter): Promise<DeliveryRow[]> {
+export async function listDeliveries(tx: Tx, scope: TenantScope, f: DeliveryFilter): Promise<DeliveryRow[]> {
   const { rows } = await tx.query(
     `select ${COLUMNS} from deliveries
-      where ($3::text is null or endpoint_id = $3)
+      where tenant_id = $6::uuid and mode = $7
+        and ($3::text is null or endpoint_id = $3)
         and ($4::text is null or event_id = $4)
         and ($5::text is null or status = $5)
-        and ($2::text is null or (created_at, id) < (select created_at, id from deliveries where id = $2))
+        and ($2::text is null or (created_at, id) < (select created_at, id from deliveries where tenant_id = $6::uuid and id = $2))
       order by created_at desc, id desc limit $1`,
-    [f.limit, f.startingAfter ?? null, f.endpointId ?? null, f.eventId ?? null, f.status ?? null],
+    [f.limit, f.startingAfter ?? null, f.endpointId ?? null, f.eventId ?? null, f.status ?? null, scope.tenantId, scope.mode],
   );
   return rows;
 }
 
 /** `lock` holds the row for the rest of the transaction. */
-export async function findDelivery(tx: Tx, id: string, lock = false): Promise<DeliveryRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from deliveries where id = $1${lock ? ' for update' : ''}`, [id]);
+export async function findDelivery(tx: Tx, scope: TenantScope, id: string, lock = false): Promise<DeliveryRow | undefined> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from deliveries where tenant_id = $2::uuid and mode = $3 and id = $1${lock ? ' for update' : ''}`,
+    [id, scope.tenantId, scope.mode],
+  );
   return rows[0];
 }
 
 /** Ends the endpoint's deliveries that still had attempts to come. */
-export async function cancelPendingDeliveries(tx: Tx, endpointId: string, reason: string): Promise<number> {
+export async function cancelPendingDeliveries(tx: Tx, scope: TenantScope, endpointId: string, reason: string): Promise<number> {
   const { rowCount } = await tx.query(
     `update deliveries set status = 'cancelled', status_reason = $2, next_attempt_at = null, updated_at = clock_timestamp()
-      where endpoint_id = $1 and status in ('pending', 'retrying')`,
-    [endpointId, reason],
+      where tenant_id = $3::uuid and mode = $4 and endpoint_id = $1 and status in ('pending', 'retrying')`,
+    [endpointId, reason, scope.tenantId, scope.mode],
   );
   return rowCount ?? 0;
 }
 
-export async function cancelDelivery(tx: Tx, id: string, reason: string): Promise<void> {
-  await tx.query(
-    `update deliveries set status = 'cancelled', status_reason = $2, next_attempt_at = null, updated_at = clock_timestamp()
-      where id = $1 and status in ('pending', 'retrying')`,
-    [id, reason],
-  );
-}
-
 /** A manual retry: the next attempt is due now. */
-export async function requeueDelivery(tx: Tx, id: string): Promise<DeliveryRow> {
+export async function requeueDelivery(tx: Tx, scope: TenantScope, id: string): Promise<DeliveryRow> {
   const { rows } = await tx.query(
     `update deliveries
         set status = case when status = 'retrying' then 'retrying' else 'pending' end,
             status_reason = null, next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()
-      where id = $1 returning ${COLUMNS}`,
-    [id],
+      where tenant_id = $2::uuid and mode = $3 and id = $1 returning ${COLUMNS}`,
+    [id, scope.tenantId, scope.mode],
   );
   return rows[0];
 }
-
-/**
- * Records that attempt `attempt` happened and where the delivery stands now. Guarded on the
- * previous count, so a redone job cannot move a delivery twice; false if it did not apply.
- */
-export async function advanceDelivery(
-  tx: Tx,
-  id: string,
-  a: { attempt: number; at: Date; status: DeliveryStatus; nextAttemptAt: Date | null; reason: string | null },
-): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `update deliveries
-        set attempt_count = $2, last_attempt_at = $3, status = $4, next_attempt_at = $5, status_reason = $6, updated_at = clock_timestamp()
-      where id = $1 and attempt_count = $2 - 1 and status in ('pending', 'retrying')`,
-    [id, a.attempt, a.at, a.status, a.nextAttemptAt, a.reason],
-  );
-  return rowCount === 1;
-}
-
 
 /** What one attempt needs, read for a batch in one statement: the delivery, its endpoint, event and signing secrets. */
 export interface AttemptContext {
@@ -138,8 +116,8 @@ export interface AttemptContext {
   secrets: Buffer[];
 }
 
-/** The pinned scope's deliveries `ids` with everything their next attempt needs. */
-export async function loadAttemptContexts(tx: Tx, tenantId: string, ids: string[], now: Date): Promise<AttemptContext[]> {
+/** The scope's deliveries `ids` with everything their next attempt needs. */
+export async function loadAttemptContexts(tx: Tx, scope: TenantScope, ids: string[], now: Date): Promise<AttemptContext[]> {
   const { rows } = await tx.query({
     name: 'deliveries.load_attempts',
     text: `select d.id as delivery_id, d.attempt_count, d.status, d.endpoint_id,
@@ -147,23 +125,23 @@ export async function loadAttemptContexts(tx: Tx, tenantId: string, ids: string[
               e.id as event_id, e.type as event_type, e.data::text as event_data, e.previous_attributes::text as event_previous_attributes,
               e.created_at as event_created_at,
               coalesce((select array_agg(s.ciphertext order by s.version desc) from webhook_endpoint_secrets s
-                         where s.tenant_id = d.tenant_id and s.endpoint_id = d.endpoint_id
-                           and (s.expires_at is null or s.expires_at > $3::timestamptz)), '{}') as secrets
+                         where s.tenant_id = d.tenant_id and s.mode = d.mode and s.endpoint_id = d.endpoint_id
+                           and (s.expires_at is null or s.expires_at > $4::timestamptz)), '{}') as secrets
          from deliveries d
-         join events e on e.tenant_id = d.tenant_id and e.id = d.event_id
-         left join webhook_endpoints ep on ep.tenant_id = d.tenant_id and ep.id = d.endpoint_id and ep.deleted_at is null
-        where d.tenant_id = $1::uuid and d.id = any($2::text[])`,
-    values: [tenantId, ids, now],
+         join events e on e.tenant_id = d.tenant_id and e.mode = d.mode and e.id = d.event_id
+         left join webhook_endpoints ep on ep.tenant_id = d.tenant_id and ep.mode = d.mode and ep.id = d.endpoint_id and ep.deleted_at is null
+        where d.tenant_id = $1::uuid and d.mode = $2 and d.id = any($3::text[])`,
+    values: [scope.tenantId, scope.mode, ids, now],
   });
   return rows;
 }
 
-/** Ends these deliveries of the pinned scope that still had attempts to come. */
-export async function cancelDeliveries(tx: Tx, ids: string[], reason: string): Promise<void> {
+/** Ends these deliveries of the scope that still had attempts to come. */
+export async function cancelDeliveries(tx: Tx, scope: TenantScope, ids: string[], reason: string): Promise<void> {
   if (!ids.length) return;
   await tx.query(
-    `update deliveries set status = 'cancelled', status_reason = $2, next_attempt_at = null, updated_at = clock_timestamp()
-      where id = any($1::text[]) and status in ('pending', 'retrying')`,
-    [ids, reason],
+    `update deliveries set status = 'cancelled', status_reason = $4, next_attempt_at = null, updated_at = clock_timestamp()
+      where tenant_id = $1::uuid and mode = $2 and id = any($3::text[]) and status in ('pending', 'retrying')`,
+    [scope.tenantId, scope.mode, ids, reason],
   );
 }

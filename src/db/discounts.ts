@@ -1,4 +1,5 @@
-// discounts (automatic, no code): tenant-scoped; every function runs inside withTenant.
+// discounts (automatic, no code): tenant-scoped; every function runs inside withTenant and names its
+// tenant and mode itself too.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 
@@ -40,43 +41,50 @@ export async function insertDiscount(tx: Tx, scope: TenantScope, id: string, d: 
   return rows[0];
 }
 
-export async function findDiscount(tx: Tx, id: string, options: { forUpdate?: boolean } = {}): Promise<DiscountRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from discounts where id = $1 and deleted_at is null${options.forUpdate ? ' for update' : ''}`, [id]);
+export async function findDiscount(tx: Tx, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<DiscountRow | undefined> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from discounts where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null${options.forUpdate ? ' for update' : ''}`,
+    [scope.tenantId, scope.mode, id],
+  );
   return rows[0];
 }
 
-export async function listDiscounts(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<DiscountRow[]> {
+export async function listDiscounts(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<DiscountRow[]> {
   const { rows } = await tx.query(
     `select ${COLUMNS} from discounts
-      where deleted_at is null and ($2::text is null or (created_at, id) < (select created_at, id from discounts where id = $2))
-      order by created_at desc, id desc limit $1`,
-    [page.limit, page.startingAfter ?? null],
+      where tenant_id = $1::uuid and mode = $2 and deleted_at is null
+        and ($4::text is null or (created_at, id) < (select created_at, id from discounts where tenant_id = $1::uuid and id = $4))
+      order by created_at desc, id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null],
   );
   return rows;
 }
 
-export async function updateDiscountTerms(tx: Tx, id: string, d: DiscountTerms): Promise<DiscountRow | undefined> {
+export async function updateDiscountTerms(tx: Tx, scope: TenantScope, id: string, d: DiscountTerms): Promise<DiscountRow | undefined> {
   const { rows } = await tx.query(
-    `update discounts set name = $2, product_ids = $3::text[], min_subtotal = $4::bigint, starts_at = $5::timestamptz, ends_at = $6::timestamptz,
-            active = $7, metadata = $8::jsonb, updated_at = clock_timestamp()
-      where id = $1 and deleted_at is null returning ${COLUMNS}`,
-    [id, d.name, d.product_ids, d.min_subtotal, d.starts_at, d.ends_at, d.active, JSON.stringify(d.metadata)],
+    `update discounts set name = $4, product_ids = $5::text[], min_subtotal = $6::bigint, starts_at = $7::timestamptz, ends_at = $8::timestamptz,
+            active = $9, metadata = $10::jsonb, updated_at = clock_timestamp()
+      where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null returning ${COLUMNS}`,
+    [scope.tenantId, scope.mode, id, d.name, d.product_ids, d.min_subtotal, d.starts_at, d.ends_at, d.active, JSON.stringify(d.metadata)],
   );
   return rows[0];
 }
 
-export async function softDeleteDiscount(tx: Tx, id: string): Promise<void> {
-  await tx.query('update discounts set deleted_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+export async function softDeleteDiscount(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(
+    'update discounts set deleted_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null',
+    [scope.tenantId, scope.mode, id],
+  );
 }
 
 /** Active, undeleted discounts inside their window at `now` that may apply in `currency`, oldest first. */
-export async function liveDiscounts(tx: Tx, currency: string, now: Date): Promise<DiscountRow[]> {
+export async function liveDiscounts(tx: Tx, scope: TenantScope, currency: string, now: Date): Promise<DiscountRow[]> {
   const { rows } = await tx.query(
     `select ${COLUMNS} from discounts
-      where deleted_at is null and active and (currency is null or currency = $1)
-        and (starts_at is null or starts_at <= $2) and (ends_at is null or ends_at > $2)
+      where tenant_id = $1::uuid and mode = $2 and deleted_at is null and active and (currency is null or currency = $3)
+        and (starts_at is null or starts_at <= $4) and (ends_at is null or ends_at > $4)
       order by created_at, id`,
-    [currency, now],
+    [scope.tenantId, scope.mode, currency, now],
   );
   return rows;
 }

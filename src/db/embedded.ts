@@ -11,7 +11,11 @@ import { dirname, join, parse } from 'node:path';
 import pg from 'pg';
 
 export interface EmbeddedServer {
+  /** The superuser's login: migrations. */
   url: string;
+  /** herald_app's login (enabled by `herald migrate`, src/db/migrate.ts enableRuntimeLogin). */
+  runtimeUrl: string;
+  runtimePassword: string;
   /** Stops the server if this process started it. */
   stop(): Promise<void>;
 }
@@ -113,10 +117,10 @@ export async function startEmbedded(
   const { port = 0, durable = true, settings = {} } = options;
   mkdirSync(dir, { recursive: true });
   const pgdata = join(dir, 'pgdata');
-  const passwordFile = join(dir, 'pg-password');
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
-  const password = readFileSync(passwordFile, 'utf8').trim();
-  const urlFor = (p: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${p}/postgres`;
+  const password = secretFile(join(dir, 'pg-password'));
+  const runtimePassword = secretFile(join(dir, 'runtime-password'));
+  const urlFor = (p: number, user = 'postgres', pass = password) => `postgres://${user}:${encodeURIComponent(pass)}@127.0.0.1:${p}/postgres`;
+  const server = (p: number, stop: () => Promise<void>): EmbeddedServer => ({ url: urlFor(p), runtimeUrl: urlFor(p, 'herald_app', runtimePassword), runtimePassword, stop });
 
   // Joining a server already running on this data dir. While the Herald process that started it
   // lives, we are its guest (an operator command beside `npm start`); a server left behind by a
@@ -130,9 +134,9 @@ export async function startEmbedded(
       const url = urlFor(Number(portLine));
       await waitUntilReady(url, () => true, join(dir, 'postgres.log'));
       const ownerPid = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
-      if (ownerPid && ownerPid !== process.pid && alive(ownerPid)) return { url, stop: async () => {} };
+      if (ownerPid && ownerPid !== process.pid && alive(ownerPid)) return server(Number(portLine), async () => {});
       writeFileSync(ownerFile, String(process.pid));
-      return { url, stop: () => stopPostmaster(postmaster) };
+      return server(Number(portLine), () => stopPostmaster(postmaster));
     }
   }
 
@@ -176,15 +180,18 @@ export async function startEmbedded(
   const url = urlFor(chosenPort);
   await waitUntilReady(url, () => !exited, logFile);
   writeFileSync(ownerFile, String(process.pid));
-  return {
-    url,
-    async stop() {
-      if (exited) return;
-      child.ref(); // keep the process alive until the server has exited
-      child.kill('SIGINT'); // fast shutdown: clean, no recovery needed at next start
-      await exitedPromise;
-    },
-  };
+  return server(chosenPort, async () => {
+    if (exited) return;
+    child.ref(); // keep the process alive until the server has exited
+    child.kill('SIGINT'); // fast shutdown: clean, no recovery needed at next start
+    await exitedPromise;
+  });
+}
+
+/** A random password kept in `file` (made once, mode 0600). */
+function secretFile(file: string): string {
+  if (!existsSync(file)) writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** Stops a server this process did not spawn (adopted): SIGINT, then wait for it to go. */

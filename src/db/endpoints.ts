@@ -1,6 +1,7 @@
-// webhook_endpoints and their secrets: tenant-scoped; every function runs inside withTenant.
+// webhook_endpoints and their secrets: tenant-scoped; every function runs inside withTenant and
+// names its tenant and mode itself too.
 import type { Tx } from './pool.ts';
-import type { Mode } from '../scope.ts';
+import type { Mode, TenantScope } from '../scope.ts';
 
 export interface EndpointRow {
   tenant_id: string;
@@ -42,46 +43,49 @@ export async function lockEndpointCreation(tx: Tx, tenantId: string, mode: Mode)
   await tx.query(`select pg_advisory_xact_lock(hashtextextended('webhook_endpoints/' || $1::text || '/' || $2::text, 0))`, [tenantId, mode]);
 }
 
-export async function countEndpoints(tx: Tx): Promise<number> {
-  const { rows } = await tx.query('select count(*)::int as n from webhook_endpoints where deleted_at is null');
+export async function countEndpoints(tx: Tx, scope: TenantScope): Promise<number> {
+  const { rows } = await tx.query('select count(*)::int as n from webhook_endpoints where tenant_id = $1::uuid and mode = $2 and deleted_at is null', [scope.tenantId, scope.mode]);
   return rows[0].n;
 }
 
-export async function listEndpoints(tx: Tx, page: { limit: number; startingAfter?: string }): Promise<EndpointRow[]> {
+export async function listEndpoints(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<EndpointRow[]> {
   const { rows } = await tx.query(
     `select ${COLUMNS} from webhook_endpoints
-      where deleted_at is null
-        and ($2::text is null or (created_at, id) < (select created_at, id from webhook_endpoints where id = $2))
-      order by created_at desc, id desc limit $1`,
-    [page.limit, page.startingAfter ?? null],
+      where tenant_id = $1::uuid and mode = $2 and deleted_at is null
+        and ($4::text is null or (created_at, id) < (select created_at, id from webhook_endpoints where tenant_id = $1::uuid and id = $4))
+      order by created_at desc, id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null],
   );
   return rows;
 }
 
 /** `lock` holds the row for the rest of the transaction (updates, deletes, retries). */
-export async function findEndpoint(tx: Tx, id: string, lock = false): Promise<EndpointRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from webhook_endpoints where id = $1 and deleted_at is null${lock ? ' for update' : ''}`, [id]);
+export async function findEndpoint(tx: Tx, scope: TenantScope, id: string, lock = false): Promise<EndpointRow | undefined> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from webhook_endpoints where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null${lock ? ' for update' : ''}`,
+    [scope.tenantId, scope.mode, id],
+  );
   return rows[0];
 }
 
 /** Re-enabling starts a fresh failure streak (the old one led to the disable). */
-export async function updateEndpoint(tx: Tx, id: string, e: EndpointFields & { disabledReason: string | null }): Promise<EndpointRow> {
+export async function updateEndpoint(tx: Tx, scope: TenantScope, id: string, e: EndpointFields & { disabledReason: string | null }): Promise<EndpointRow> {
   const { rows } = await tx.query(
     `update webhook_endpoints
         set url = $2, event_types = $3::text[], description = $4, metadata = $5::jsonb, enabled = $6,
             disabled_reason = $7, failing_since = case when enabled then failing_since end, updated_at = clock_timestamp()
-      where id = $1 and deleted_at is null returning ${COLUMNS}`,
-    [id, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.disabledReason],
+      where tenant_id = $8::uuid and mode = $9 and id = $1 and deleted_at is null returning ${COLUMNS}`,
+    [id, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.disabledReason, scope.tenantId, scope.mode],
   );
   return rows[0];
 }
 
 /** An automatic disable: returns the row only if it was enabled (so the event is emitted once). */
-export async function disableEndpoint(tx: Tx, id: string, reason: string): Promise<EndpointRow | undefined> {
+export async function disableEndpoint(tx: Tx, scope: TenantScope, id: string, reason: string): Promise<EndpointRow | undefined> {
   const { rows } = await tx.query(
     `update webhook_endpoints set enabled = false, disabled_reason = $2, updated_at = clock_timestamp()
-      where id = $1 and enabled and deleted_at is null returning ${COLUMNS}`,
-    [id, reason],
+      where tenant_id = $3::uuid and mode = $4 and id = $1 and enabled and deleted_at is null returning ${COLUMNS}`,
+    [id, reason, scope.tenantId, scope.mode],
   );
   return rows[0];
 }
@@ -94,33 +98,36 @@ export async function disableEndpoint(tx: Tx, id: string, reason: string): Promi
  * may change are locked, in id order, so healthy endpoints cost no lock and concurrent recorders
  * cannot deadlock on them.
  */
-export async function noteEndpointOutcomes(tx: Tx, outcomes: Array<{ id: string; failedAt: Date | null; restart: boolean }>): Promise<Map<string, Date>> {
+export async function noteEndpointOutcomes(
+  tx: Tx, scope: TenantScope, outcomes: Array<{ id: string; failedAt: Date | null; restart: boolean }>,
+): Promise<Map<string, Date>> {
   const { rows } = await tx.query({
     name: 'endpoints.note_outcomes',
-    text: `with s as (select * from unnest($1::text[], $2::timestamptz[], $3::boolean[]) as s (id, failed_at, restart)),
+    text: `with s as (select * from unnest($3::text[], $4::timestamptz[], $5::boolean[]) as s (id, failed_at, restart)),
           locked as (
             select ep.id, ep.failing_since from webhook_endpoints ep join s on s.id = ep.id
-             where s.failed_at is not null or ep.failing_since is not null
+             where ep.tenant_id = $1::uuid and ep.mode = $2 and (s.failed_at is not null or ep.failing_since is not null)
              order by ep.id for update of ep
           ),
           changed as (
             update webhook_endpoints ep set failing_since = s.failed_at from s, locked l
-             where ep.id = s.id and l.id = s.id and (s.failed_at is null or s.restart or l.failing_since is null)
+             where ep.tenant_id = $1::uuid and ep.mode = $2 and ep.id = s.id and l.id = s.id
+               and (s.failed_at is null or s.restart or l.failing_since is null)
             returning ep.id, ep.failing_since
           )
      select l.id, coalesce(c.failing_since, l.failing_since) as since
        from locked l join s on s.id = l.id left join changed c on c.id = l.id
       where s.failed_at is not null`,
-    values: [outcomes.map((o) => o.id), outcomes.map((o) => o.failedAt), outcomes.map((o) => o.restart)],
+    values: [scope.tenantId, scope.mode, outcomes.map((o) => o.id), outcomes.map((o) => o.failedAt), outcomes.map((o) => o.restart)],
   });
   return new Map(rows.map((r) => [r.id, r.since]));
 }
 
-export async function markEndpointDeleted(tx: Tx, id: string): Promise<void> {
+export async function markEndpointDeleted(tx: Tx, scope: TenantScope, id: string): Promise<void> {
   await tx.query(
     `update webhook_endpoints set deleted_at = clock_timestamp(), enabled = false, updated_at = clock_timestamp()
-      where id = $1 and deleted_at is null`,
-    [id],
+      where tenant_id = $2::uuid and mode = $3 and id = $1 and deleted_at is null`,
+    [id, scope.tenantId, scope.mode],
   );
 }
 
@@ -133,18 +140,21 @@ export async function insertSecret(tx: Tx, s: { tenantId: string; endpointId: st
 }
 
 /** Ciphertexts of the secrets that sign at `now`, current (newest) first. */
-export async function signingSecrets(tx: Tx, endpointId: string, now: Date): Promise<Buffer[]> {
+export async function signingSecrets(tx: Tx, scope: TenantScope, endpointId: string, now: Date): Promise<Buffer[]> {
   const { rows } = await tx.query(
     `select ciphertext from webhook_endpoint_secrets
-      where endpoint_id = $1 and (expires_at is null or expires_at > $2::timestamptz)
+      where tenant_id = $3::uuid and mode = $4 and endpoint_id = $1 and (expires_at is null or expires_at > $2::timestamptz)
       order by version desc`,
-    [endpointId, now],
+    [endpointId, now, scope.tenantId, scope.mode],
   );
   return rows.map((r) => r.ciphertext);
 }
 
-export async function nextSecretVersion(tx: Tx, endpointId: string): Promise<number> {
-  const { rows } = await tx.query('select coalesce(max(version), 0) + 1 as v from webhook_endpoint_secrets where endpoint_id = $1', [endpointId]);
+export async function nextSecretVersion(tx: Tx, scope: TenantScope, endpointId: string): Promise<number> {
+  const { rows } = await tx.query(
+    'select coalesce(max(version), 0) + 1 as v from webhook_endpoint_secrets where tenant_id = $2::uuid and mode = $3 and endpoint_id = $1',
+    [endpointId, scope.tenantId, scope.mode],
+  );
   return rows[0].v;
 }
 
@@ -152,30 +162,33 @@ export async function nextSecretVersion(tx: Tx, endpointId: string): Promise<num
  * A rotation at `now`: every secret that signs now keeps signing for `overlapSeconds` at most (an
  * earlier expiry stays), except beyond the newest `keep`, which stop at once. Returns the latest expiry.
  */
-export async function expireSecrets(tx: Tx, endpointId: string, overlapSeconds: number, keep: number, now: Date): Promise<Date | null> {
+export async function expireSecrets(tx: Tx, scope: TenantScope, endpointId: string, overlapSeconds: number, keep: number, now: Date): Promise<Date | null> {
   const { rows } = await tx.query(
     `with signing as (
        select version, row_number() over (order by version desc) as rank from webhook_endpoint_secrets
-        where endpoint_id = $1 and (expires_at is null or expires_at > $4::timestamptz)
+        where tenant_id = $5::uuid and mode = $6 and endpoint_id = $1 and (expires_at is null or expires_at > $4::timestamptz)
      ), until as (
        select $4::timestamptz + make_interval(secs => $2::int) as at
      ), expired as (
        update webhook_endpoint_secrets s
           set expires_at = case when signing.rank <= $3::int then least(coalesce(s.expires_at, until.at), until.at) else $4::timestamptz end
-         from signing, until where s.endpoint_id = $1 and s.version = signing.version
+         from signing, until where s.tenant_id = $5::uuid and s.mode = $6 and s.endpoint_id = $1 and s.version = signing.version
        returning s.expires_at
      )
      select max(expires_at) as until from expired`,
-    [endpointId, overlapSeconds, keep, now],
+    [endpointId, overlapSeconds, keep, now, scope.tenantId, scope.mode],
   );
   return rows[0].until;
 }
 
 /** Erases secrets that no longer sign at `now`. */
-export async function deleteExpiredSecrets(tx: Tx, endpointId: string, now: Date): Promise<void> {
-  await tx.query('delete from webhook_endpoint_secrets where endpoint_id = $1 and expires_at <= $2::timestamptz', [endpointId, now]);
+export async function deleteExpiredSecrets(tx: Tx, scope: TenantScope, endpointId: string, now: Date): Promise<void> {
+  await tx.query(
+    'delete from webhook_endpoint_secrets where tenant_id = $3::uuid and mode = $4 and endpoint_id = $1 and expires_at <= $2::timestamptz',
+    [endpointId, now, scope.tenantId, scope.mode],
+  );
 }
 
-export async function deleteSecrets(tx: Tx, endpointId: string): Promise<void> {
-  await tx.query('delete from webhook_endpoint_secrets where endpoint_id = $1', [endpointId]);
+export async function deleteSecrets(tx: Tx, scope: TenantScope, endpointId: string): Promise<void> {
+  await tx.query('delete from webhook_endpoint_secrets where tenant_id = $2::uuid and mode = $3 and endpoint_id = $1', [endpointId, scope.tenantId, scope.mode]);
 }

@@ -1,5 +1,6 @@
-// events (immutable log) and outbox: tenant-scoped; run inside withTenant.
-import type { Mode } from '../scope.ts';
+// events (immutable log) and outbox: tenant-scoped; run inside withTenant and name their tenant
+// and mode themselves too.
+import type { Mode, TenantScope } from '../scope.ts';
 import type { Tx } from './pool.ts';
 
 export interface EventRow {
@@ -34,8 +35,8 @@ export async function insertEventWithOutbox(
   return rows[0];
 }
 
-export async function findEvent(tx: Tx, id: string): Promise<EventRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from events where id = $1`, [id]);
+export async function findEvent(tx: Tx, scope: TenantScope, id: string): Promise<EventRow | undefined> {
+  const { rows } = await tx.query(`select ${COLUMNS} from events where tenant_id = $1::uuid and mode = $2 and id = $3`, [scope.tenantId, scope.mode, id]);
   return rows[0];
 }
 
@@ -48,16 +49,17 @@ export interface EventFilter {
   createdLt?: Date;
 }
 
-export async function listEvents(tx: Tx, f: EventFilter): Promise<EventRow[]> {
+export async function listEvents(tx: Tx, scope: TenantScope, f: EventFilter): Promise<EventRow[]> {
   const exact = f.type && !f.type.endsWith('.*') ? f.type : null;
   const prefix = f.type?.endsWith('.*') ? f.type.slice(0, -1) : null;
   const { rows } = await tx.query(
     `select ${COLUMNS} from events
-      where ($2::text is null or (created_at, id) < (select created_at, id from events where id = $2))
+      where tenant_id = $7::uuid and mode = $8
+        and ($2::text is null or (created_at, id) < (select created_at, id from events where tenant_id = $7::uuid and id = $2))
         and ($3::text is null or type = $3) and ($4::text is null or starts_with(type, $4))
         and ($5::timestamptz is null or created_at >= $5) and ($6::timestamptz is null or created_at < $6)
       order by created_at desc, id desc limit $1`,
-    [f.limit, f.startingAfter ?? null, exact, prefix, f.createdGte ?? null, f.createdLt ?? null],
+    [f.limit, f.startingAfter ?? null, exact, prefix, f.createdGte ?? null, f.createdLt ?? null, scope.tenantId, scope.mode],
   );
   return rows;
 }
@@ -66,14 +68,14 @@ export async function listEvents(tx: Tx, f: EventFilter): Promise<EventRow[]> {
  * Events created in [since, until) whose type an endpoint's filters accept (exact, `ns.*`, `*`:
  * the rule of matchesEventType), oldest first; webhook.test matches no filter. For replays.
  */
-export async function eventsMatching(tx: Tx, f: { since: Date; until: Date; filters: string[]; limit: number }): Promise<Array<{ id: string; type: string }>> {
+export async function eventsMatching(tx: Tx, scope: TenantScope, f: { since: Date; until: Date; filters: string[]; limit: number }): Promise<Array<{ id: string; type: string }>> {
   const { rows } = await tx.query(
     `select id, type from events
-      where created_at >= $1 and created_at < $2 and type <> 'webhook.test'
+      where tenant_id = $5::uuid and mode = $6 and created_at >= $1 and created_at < $2 and type <> 'webhook.test'
         and exists (select 1 from unnest($3::text[]) as f (filter)
                      where filter = '*' or filter = type or (right(filter, 2) = '.*' and starts_with(type, left(filter, -1))))
       order by created_at, id limit $4`,
-    [f.since, f.until, f.filters, f.limit],
+    [f.since, f.until, f.filters, f.limit, scope.tenantId, scope.mode],
   );
   return rows;
 }

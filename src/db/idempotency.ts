@@ -30,19 +30,23 @@ export async function claimIdempotencyKey(tx: Tx, scope: TenantScope, key: strin
   return rows[0];
 }
 
-export async function findIdempotencyKey(tx: Tx, key: string): Promise<IdempotencyRow | undefined> {
-  const { rows } = await tx.query(`select ${COLUMNS} from idempotency_keys where key = $1`, [key]);
+export async function findIdempotencyKey(tx: Tx, scope: TenantScope, key: string): Promise<IdempotencyRow | undefined> {
+  const { rows } = await tx.query(`select ${COLUMNS} from idempotency_keys where tenant_id = $1::uuid and mode = $2 and key = $3`, [scope.tenantId, scope.mode, key]);
   return rows[0];
 }
 
-export async function completeIdempotencyKey(tx: Tx, key: string, status: number, body: unknown): Promise<void> {
-  await tx.query('update idempotency_keys set status = $2::int, body = $3::json where key = $1', [key, status, body === undefined ? null : JSON.stringify(body)]);
+export async function completeIdempotencyKey(tx: Tx, scope: TenantScope, key: string, status: number, body: unknown): Promise<void> {
+  await tx.query(
+    'update idempotency_keys set status = $4::int, body = $5::json where tenant_id = $1::uuid and mode = $2 and key = $3',
+    [scope.tenantId, scope.mode, key, status, body === undefined ? null : JSON.stringify(body)],
+  );
 }
 
 /** Drops this tenant's expired records (a few at a time, so no request pays for a big purge). */
-export async function purgeExpiredIdempotencyKeys(tx: Tx): Promise<void> {
+export async function purgeExpiredIdempotencyKeys(tx: Tx, scope: TenantScope): Promise<void> {
   await tx.query(
-    `delete from idempotency_keys where ctid = any(array(
-       select ctid from idempotency_keys where created_at < now() - make_interval(hours => ${KEEP_HOURS}) limit 100))`,
+    `delete from idempotency_keys where tenant_id = $1::uuid and mode = $2 and ctid = any(array(
+       select ctid from idempotency_keys where tenant_id = $1::uuid and mode = $2 and created_at < now() - make_interval(hours => ${KEEP_HOURS}) limit 100))`,
+    [scope.tenantId, scope.mode],
   );
 }

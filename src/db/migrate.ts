@@ -62,8 +62,19 @@ export async function applyMigrations(client: Tx): Promise<string[]> {
   return applied;
 }
 
+/**
+ * Lets herald_app log in with `password`: the runtime login of the embedded server, which
+ * `herald migrate` creates (DESIGN §5). A login as herald_app can become no other role.
+ */
+export async function enableRuntimeLogin(client: Tx, password: string): Promise<void> {
+  await client.query(`alter role herald_app with login password ${client.escapeLiteral(password)}`);
+}
+
 /** For /readyz: the database answers and every migration file is applied. */
 export async function migrationsCurrent(pool: Pool): Promise<boolean> {
-  const { rows } = await pool.query('select coalesce(max(version), 0) as v from herald_migrations');
+  const { rows } = await pool.query('select coalesce(max(version), 0) as v from herald_migrations').catch((err) => {
+    if ((err as { code?: string }).code === '42P01') return { rows: [{ v: 0 }] }; // never migrated
+    throw err;
+  });
   return rows[0].v >= latestVersion();
 }

@@ -1,4 +1,5 @@
-// orders and their line items: tenant-scoped; every function runs inside withTenant.
+// orders and their line items: tenant-scoped; every function runs inside withTenant and names its
+// tenant and mode itself too.
 // An order is always read with its line items in the same statement.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
@@ -74,7 +75,7 @@ const LINE_ITEM_JSON = `json_build_object('id', li.id, 'variant_id', li.variant_
   'name', li.name, 'unit_price', li.unit_price, 'quantity', li.quantity, 'amount', li.amount)`;
 const WITH_LINE_ITEMS = `${ORDER_COLUMNS},
   coalesce((select json_agg(${LINE_ITEM_JSON} order by li.position)
-              from order_line_items li where li.tenant_id = o.tenant_id and li.order_id = o.id), '[]') as line_items`;
+              from order_line_items li where li.tenant_id = o.tenant_id and li.mode = o.mode and li.order_id = o.id), '[]') as line_items`;
 
 /**
  * Inserts the order and its line items in one statement (line item amounts computed by Postgres).
@@ -110,27 +111,31 @@ export async function insertOrder(tx: Tx, scope: TenantScope, order: NewOrder, i
   return rows[0];
 }
 
-export async function findOrder(tx: Tx, id: string, options: { forUpdate?: boolean } = {}): Promise<OrderRow | undefined> {
-  const { rows } = await tx.query(`select ${WITH_LINE_ITEMS} from orders o where o.id = $1${options.forUpdate ? ' for update of o' : ''}`, [id]);
+export async function findOrder(tx: Tx, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<OrderRow | undefined> {
+  const { rows } = await tx.query(
+    `select ${WITH_LINE_ITEMS} from orders o where o.tenant_id = $1::uuid and o.mode = $2 and o.id = $3${options.forUpdate ? ' for update of o' : ''}`,
+    [scope.tenantId, scope.mode, id],
+  );
   return rows[0];
 }
 
-export async function listOrders(tx: Tx, page: { limit: number; startingAfter?: string; status?: OrderStatus; customerId?: string }): Promise<OrderRow[]> {
+export async function listOrders(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string; status?: OrderStatus; customerId?: string }): Promise<OrderRow[]> {
   const { rows } = await tx.query(
     `select ${WITH_LINE_ITEMS} from orders o
-      where ($2::text is null or (o.created_at, o.id) < (select created_at, id from orders where id = $2))
-        and ($3::text is null or o.status = $3) and ($4::text is null or o.customer_id = $4)
-      order by o.created_at desc, o.id desc limit $1`,
-    [page.limit, page.startingAfter ?? null, page.status ?? null, page.customerId ?? null],
+      where o.tenant_id = $1::uuid and o.mode = $2
+        and ($4::text is null or (o.created_at, o.id) < (select created_at, id from orders where tenant_id = $1::uuid and id = $4))
+        and ($5::text is null or o.status = $5) and ($6::text is null or o.customer_id = $6)
+      order by o.created_at desc, o.id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null, page.status ?? null, page.customerId ?? null],
   );
   return rows;
 }
 
-export async function updateOrderMetadata(tx: Tx, id: string, metadata: Record<string, string>): Promise<OrderRow | undefined> {
+export async function updateOrderMetadata(tx: Tx, scope: TenantScope, id: string, metadata: Record<string, string>): Promise<OrderRow | undefined> {
   const { rows } = await tx.query(
-    `with o as (update orders set metadata = $2::jsonb, updated_at = clock_timestamp() where id = $1 returning *)
+    `with o as (update orders set metadata = $4::jsonb, updated_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and id = $3 returning *)
      select ${WITH_LINE_ITEMS} from o`,
-    [id, JSON.stringify(metadata)],
+    [scope.tenantId, scope.mode, id, JSON.stringify(metadata)],
   );
   return rows[0];
 }
@@ -143,15 +148,16 @@ const STATUS_TIMESTAMP = { paid: 'paid_at', fulfilled: 'fulfilled_at', cancelled
  * move to orders whose payment was due by that instant (the unpaid-order cancellation).
  */
 export async function transitionOrder(
-  tx: Tx, id: string, move: { from: OrderStatus[]; to: keyof typeof STATUS_TIMESTAMP; reserved: boolean; dueBy?: Date },
+  tx: Tx, scope: TenantScope, id: string, move: { from: OrderStatus[]; to: keyof typeof STATUS_TIMESTAMP; reserved: boolean; dueBy?: Date },
 ): Promise<OrderRow | undefined> {
   const { rows } = await tx.query(
     `with o as (
-       update orders set status = $2, ${STATUS_TIMESTAMP[move.to]} = clock_timestamp(), updated_at = clock_timestamp(), reserved = $4
-        where id = $1 and status = any($3::text[]) and ($5::timestamptz is null or payment_due_at <= $5) returning *
+       update orders set status = $4, ${STATUS_TIMESTAMP[move.to]} = clock_timestamp(), updated_at = clock_timestamp(), reserved = $6
+        where tenant_id = $1::uuid and mode = $2 and id = $3 and status = any($5::text[])
+          and ($7::timestamptz is null or payment_due_at <= $7) returning *
      )
      select ${WITH_LINE_ITEMS} from o`,
-    [id, move.to, move.from, move.reserved, move.dueBy ?? null],
+    [scope.tenantId, scope.mode, id, move.to, move.from, move.reserved, move.dueBy ?? null],
   );
   return rows[0];
 }

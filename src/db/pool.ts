@@ -1,6 +1,8 @@
-// Connection pools. The runtime connects with the DATABASE_URL credentials but as the role
-// `herald_app` (set at connection start, so `RESET ROLE` stays herald_app): not the table owner,
-// not superuser, not BYPASSRLS, so row-level security applies to every statement.
+// Connection pools. The runtime logs in with HERALD_RUNTIME_DATABASE_URL: a login that can be
+// nothing but `herald_app` (herald_app itself, or a login whose only role is herald_app), which
+// is not the table owner, not superuser, not BYPASSRLS, so row-level security applies to every
+// statement and no SET ROLE or SET SESSION AUTHORIZATION leads anywhere else. The role is also set
+// at connection start, so a login that is a member of herald_app (even NOINHERIT) acts as it.
 import pg from 'pg';
 
 export type Pool = pg.Pool;
@@ -26,15 +28,31 @@ function withErrorLog(pool: Pool): Pool {
   return pool;
 }
 
-/** Refuse to run if the runtime role could read across tenants. */
+/**
+ * Refuses to run unless the pool's login can be nothing but herald_app: it acts as herald_app, and
+ * neither the login nor any role it can become (its memberships, transitively) is superuser,
+ * BYPASSRLS or CREATEROLE, owns a table, or is any role but the login itself and herald_app.
+ */
 export async function assertRuntimeRoleIsConfined(pool: Pool): Promise<void> {
   const { rows } = await pool.query(
-    `select current_user as role, r.rolsuper as super, r.rolbypassrls as bypass,
-            exists (select 1 from pg_tables where tableowner = current_user and schemaname = 'public') as owns
-       from pg_roles r where r.rolname = current_user`,
+    `with reach as (select r.oid, r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole from pg_roles r
+                     where pg_has_role(session_user, r.oid, 'MEMBER'))
+     select session_user::text as login, current_user::text as role,
+            array(select rolname::text from reach where rolname not in (session_user, $1) order by 1) as others,
+            array(select rolname::text from reach where rolsuper or rolbypassrls or rolcreaterole order by 1) as powerful,
+            array(select distinct pg_get_userbyid(c.relowner)::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                   where c.relowner in (select oid from reach) and n.nspname <> 'information_schema' and n.nspname not like 'pg\\_%') as owners`,
+    [APP_ROLE],
   );
   const r = rows[0];
-  if (!r || r.super || r.bypass || r.owns) {
-    throw new Error(`refusing to start: runtime role ${r?.role} can bypass row-level security (superuser, BYPASSRLS or table owner)`);
+  const reasons = [
+    r.role !== APP_ROLE && `it acts as ${r.role}, not ${APP_ROLE}`,
+    r.powerful.length && `it can become ${r.powerful.join(', ')} (superuser, BYPASSRLS or CREATEROLE)`,
+    r.owners.length && `it can become ${r.owners.join(', ')}, which owns tables`,
+    r.others.length && `it can become ${r.others.join(', ')}, not only ${APP_ROLE}`,
+  ].filter(Boolean);
+  if (reasons.length) {
+    throw new Error(`refusing to start: the runtime login ${r.login} can bypass row-level security: ${reasons.join('; ')}. ` +
+      `Set HERALD_RUNTIME_DATABASE_URL to a login that can be nothing but ${APP_ROLE} (docs/tenancy.md)`);
   }
 }

@@ -1,5 +1,6 @@
-// products and their variants: tenant-scoped; every function runs inside withTenant.
-// Reads skip soft-deleted rows; a product is read with its live variants in one statement.
+// products and their variants: tenant-scoped; every function runs inside withTenant and names its
+// tenant and mode itself too (row-level security backs it up). Reads skip soft-deleted rows; a
+// product is read with its live variants in one statement.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 import { columns } from './unnest.ts';
@@ -67,11 +68,11 @@ const SELECT_PRODUCT = `select ${PRODUCT_COLUMNS},
                                               'inventory_quantity', v.inventory_quantity, 'created_at', v.created_at, 'updated_at', v.updated_at)
                             order by v.position)
               from variants v
-             where v.tenant_id = p.tenant_id and v.product_id = p.id and v.deleted_at is null), '[]') as variants,
+             where v.tenant_id = p.tenant_id and v.mode = p.mode and v.product_id = p.id and v.deleted_at is null), '[]') as variants,
   coalesce((select json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'position', i.position, 'alt', i.alt, 'url', i.url,
                                               'content_type', i.content_type, 'byte_size', i.byte_size, 'width', i.width, 'height', i.height,
                                               'created_at', i.created_at, 'updated_at', i.updated_at) order by i.position, i.id)
-              from product_images i where i.tenant_id = p.tenant_id and i.product_id = p.id), '[]') as images
+              from product_images i where i.tenant_id = p.tenant_id and i.mode = p.mode and i.product_id = p.id), '[]') as images
   from products p`;
 
 export async function insertProduct(tx: Tx, scope: TenantScope, id: string, p: ProductFields): Promise<Omit<ProductRow, 'variants' | 'images'>> {
@@ -101,72 +102,83 @@ export async function insertVariants(
  * deleted; updateVariants brings them back), so one PATCH may swap skus among them: the index is
  * checked row by row, and a swap done in place would clash with itself halfway.
  */
-export async function parkVariants(tx: Tx, productId: string, ids: string[]): Promise<void> {
+export async function parkVariants(tx: Tx, scope: TenantScope, productId: string, ids: string[]): Promise<void> {
   await tx.query(
-    'update variants set deleted_at = clock_timestamp() where product_id = $1 and id = any($2::text[]) and deleted_at is null',
-    [productId, ids],
+    `update variants set deleted_at = clock_timestamp()
+      where tenant_id = $1::uuid and mode = $2 and product_id = $3 and id = any($4::text[]) and deleted_at is null`,
+    [scope.tenantId, scope.mode, productId, ids],
   );
 }
 
 /** Writes the variants' new fields and brings them back from parkVariants. */
-export async function updateVariants(tx: Tx, productId: string, variants: (VariantFields & { id: string; position: number })[]): Promise<void> {
+export async function updateVariants(tx: Tx, scope: TenantScope, productId: string, variants: (VariantFields & { id: string; position: number })[]): Promise<void> {
   await tx.query(
     `update variants v set position = u.position, sku = u.sku, price = u.price, currency = u.currency, inventory_quantity = u.inventory_quantity,
             deleted_at = null, updated_at = clock_timestamp()
-       from unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::int[]) as u (id, position, sku, price, currency, inventory_quantity)
-      where v.id = u.id and v.product_id = $1`,
-    [productId, ...columns(variants, ['id', 'position', 'sku', 'price', 'currency', 'inventory_quantity'])],
+       from unnest($4::text[], $5::int[], $6::text[], $7::bigint[], $8::text[], $9::int[]) as u (id, position, sku, price, currency, inventory_quantity)
+      where v.tenant_id = $1::uuid and v.mode = $2 and v.id = u.id and v.product_id = $3`,
+    [scope.tenantId, scope.mode, productId, ...columns(variants, ['id', 'position', 'sku', 'price', 'currency', 'inventory_quantity'])],
   );
 }
 
 /** Soft-deletes the product's variants not in `keep` (all of them when `keep` is empty). */
-export async function deleteVariantsExcept(tx: Tx, productId: string, keep: string[]): Promise<void> {
+export async function deleteVariantsExcept(tx: Tx, scope: TenantScope, productId: string, keep: string[]): Promise<void> {
   await tx.query(
     `update variants set deleted_at = clock_timestamp()
-      where product_id = $1 and deleted_at is null and not (id = any($2::text[]))`,
-    [productId, keep],
+      where tenant_id = $1::uuid and mode = $2 and product_id = $3 and deleted_at is null and not (id = any($4::text[]))`,
+    [scope.tenantId, scope.mode, productId, keep],
   );
 }
 
-export async function findProduct(tx: Tx, id: string, options: { activeOnly?: boolean; forUpdate?: boolean } = {}): Promise<ProductRow | undefined> {
+export async function findProduct(tx: Tx, scope: TenantScope, id: string, options: { activeOnly?: boolean; forUpdate?: boolean } = {}): Promise<ProductRow | undefined> {
   const { rows } = await tx.query(
-    `${SELECT_PRODUCT} where p.id = $1 and p.deleted_at is null and (not $2::boolean or p.active)${options.forUpdate ? ' for update of p' : ''}`,
-    [id, options.activeOnly ?? false],
+    `${SELECT_PRODUCT} where p.tenant_id = $1::uuid and p.mode = $2 and p.id = $3 and p.deleted_at is null
+       and (not $4::boolean or p.active)${options.forUpdate ? ' for update of p' : ''}`,
+    [scope.tenantId, scope.mode, id, options.activeOnly ?? false],
   );
   return rows[0];
 }
 
-export async function listProducts(tx: Tx, page: { limit: number; startingAfter?: string; activeOnly?: boolean }): Promise<ProductRow[]> {
+export async function listProducts(tx: Tx, scope: TenantScope, page: { limit: number; startingAfter?: string; activeOnly?: boolean }): Promise<ProductRow[]> {
   const { rows } = await tx.query(
     `${SELECT_PRODUCT}
-      where p.deleted_at is null and (not $3::boolean or p.active)
-        and ($2::text is null or (p.created_at, p.id) < (select created_at, id from products where id = $2))
-      order by p.created_at desc, p.id desc limit $1`,
-    [page.limit, page.startingAfter ?? null, page.activeOnly ?? false],
+      where p.tenant_id = $1::uuid and p.mode = $2 and p.deleted_at is null and (not $5::boolean or p.active)
+        and ($4::text is null or (p.created_at, p.id) < (select created_at, id from products where tenant_id = $1::uuid and id = $4))
+      order by p.created_at desc, p.id desc limit $3`,
+    [scope.tenantId, scope.mode, page.limit, page.startingAfter ?? null, page.activeOnly ?? false],
   );
   return rows;
 }
 
-export async function updateProduct(tx: Tx, id: string, p: ProductFields): Promise<void> {
+export async function updateProduct(tx: Tx, scope: TenantScope, id: string, p: ProductFields): Promise<void> {
   await tx.query(
-    `update products set name = $2, description = $3, active = $4, metadata = $5::jsonb, updated_at = clock_timestamp()
-      where id = $1 and deleted_at is null`,
-    [id, p.name, p.description, p.active, JSON.stringify(p.metadata)],
+    `update products set name = $4, description = $5, active = $6, metadata = $7::jsonb, updated_at = clock_timestamp()
+      where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null`,
+    [scope.tenantId, scope.mode, id, p.name, p.description, p.active, JSON.stringify(p.metadata)],
   );
 }
 
 /** Marks the product changed (a variant or image of it changed): bumps updated_at. */
-export async function touchProduct(tx: Tx, id: string): Promise<void> {
-  await tx.query('update products set updated_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+export async function touchProduct(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(
+    'update products set updated_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null',
+    [scope.tenantId, scope.mode, id],
+  );
 }
 
-export async function softDeleteProduct(tx: Tx, id: string): Promise<void> {
-  await tx.query('update products set deleted_at = clock_timestamp() where id = $1 and deleted_at is null', [id]);
+export async function softDeleteProduct(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(
+    'update products set deleted_at = clock_timestamp() where tenant_id = $1::uuid and mode = $2 and id = $3 and deleted_at is null',
+    [scope.tenantId, scope.mode, id],
+  );
 }
 
 /** Of `ids`, those naming undeleted products. */
-export async function existingProductIds(tx: Tx, ids: string[]): Promise<string[]> {
-  const { rows } = await tx.query('select id from products where id = any($1::text[]) and deleted_at is null', [ids]);
+export async function existingProductIds(tx: Tx, scope: TenantScope, ids: string[]): Promise<string[]> {
+  const { rows } = await tx.query(
+    'select id from products where tenant_id = $1::uuid and mode = $2 and id = any($3::text[]) and deleted_at is null',
+    [scope.tenantId, scope.mode, ids],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -177,14 +189,14 @@ export interface SellableVariant extends Pick<VariantRow, 'id' | 'sku' | 'price'
   product_active: boolean;
 }
 
-export async function findSellableVariants(tx: Tx, ids: string[]): Promise<SellableVariant[]> {
+export async function findSellableVariants(tx: Tx, scope: TenantScope, ids: string[]): Promise<SellableVariant[]> {
   // Named (prepared once per connection): it is on the hot path of POST /v1/orders.
   const { rows } = await tx.query({
     name: 'variants.sellable',
     text: `select v.id, v.sku, v.price, v.currency, v.inventory_quantity, v.product_id, p.name as product_name, p.active as product_active
-       from variants v join products p on p.tenant_id = v.tenant_id and p.id = v.product_id
-      where v.id = any($1::text[]) and v.deleted_at is null and p.deleted_at is null`,
-    values: [ids],
+       from variants v join products p on p.tenant_id = v.tenant_id and p.mode = v.mode and p.id = v.product_id
+      where v.tenant_id = $1::uuid and v.mode = $2 and v.id = any($3::text[]) and v.deleted_at is null and p.deleted_at is null`,
+    values: [scope.tenantId, scope.mode, ids],
   });
   return rows;
 }
@@ -195,21 +207,23 @@ export async function findSellableVariants(tx: Tx, ids: string[]): Promise<Sella
  * skipped. Returns how many variants moved out of how many the order has: when taking stock,
  * fewer means not enough was left and the caller must roll back.
  */
-export async function moveInventory(tx: Tx, orderId: string, sign: -1 | 1): Promise<{ moved: number; wanted: number }> {
+export async function moveInventory(tx: Tx, scope: TenantScope, orderId: string, sign: -1 | 1): Promise<{ moved: number; wanted: number }> {
   const { rows } = await tx.query(
     `with wanted as (
-       select variant_id, sum(quantity) as quantity from order_line_items where order_id = $1 group by variant_id
+       select variant_id, sum(quantity) as quantity from order_line_items
+        where tenant_id = $1::uuid and mode = $2 and order_id = $3 group by variant_id
      ), locked as (
-       select v.id from variants v join wanted w on w.variant_id = v.id order by v.id for update of v
+       select v.id from variants v join wanted w on w.variant_id = v.id
+        where v.tenant_id = $1::uuid and v.mode = $2 order by v.id for update of v
      ), moved as (
-       update variants v set inventory_quantity = v.inventory_quantity + $2::int * w.quantity
+       update variants v set inventory_quantity = v.inventory_quantity + $4::int * w.quantity
          from wanted w, locked l
-        where v.id = w.variant_id and l.id = v.id and v.deleted_at is null
-          and v.inventory_quantity + $2::int * w.quantity >= 0
+        where v.tenant_id = $1::uuid and v.mode = $2 and v.id = w.variant_id and l.id = v.id and v.deleted_at is null
+          and v.inventory_quantity + $4::int * w.quantity >= 0
        returning v.id
      )
      select (select count(*) from moved) as moved, (select count(*) from wanted) as wanted`,
-    [orderId, sign],
+    [scope.tenantId, scope.mode, orderId, sign],
   );
   return rows[0];
 }

@@ -1,5 +1,7 @@
 // settings: one row per tenant and mode (absent until first changed: the defaults apply); every
-// function runs inside withTenant. The shop's name defaults to the tenant's.
+// function runs inside withTenant and names its tenant and mode itself too. The shop's name
+// defaults to the tenant's, which the service reads from the global tenants table
+// (src/db/crossTenant.ts): herald_app cannot read that table here.
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 
@@ -13,24 +15,27 @@ export interface SettingsFields {
   order_number_prefix: string;
 }
 
-export interface SettingsRow extends Omit<SettingsFields, 'shop_name'> {
+/** As stored, or the defaults while never saved. */
+export interface StoredSettings extends SettingsFields {
   mode: Mode;
-  /** As shown: the stored name, or the tenant's. */
-  shop_name: string;
-  /** As stored. */
-  own_shop_name: string | null;
   created_at: Date | null;
   updated_at: Date | null;
 }
 
+export interface SettingsRow extends Omit<StoredSettings, 'shop_name'> {
+  /** As shown: the stored name, or the tenant's. */
+  shop_name: string;
+  /** As stored. */
+  own_shop_name: string | null;
+}
+
 // One row whether or not the tenant ever saved its settings: the stored values over the defaults.
-const SELECT_SETTINGS = `select $2::text as mode, coalesce(s.shop_name, t.name) as shop_name, s.shop_name as own_shop_name, coalesce(s.currency, 'USD') as currency,
+const SELECT_SETTINGS = `select $2::text as mode, s.shop_name, coalesce(s.currency, 'USD') as currency,
     coalesce(s.timezone, 'UTC') as timezone, coalesce(s.locale, 'en') as locale, s.support_email,
     coalesce(s.order_number_prefix, '#') as order_number_prefix, s.created_at, s.updated_at
-  from tenants t left join settings s on s.tenant_id = t.id and s.mode = $2
- where t.id = $1::uuid`;
+  from (values (1)) as one (x) left join settings s on s.tenant_id = $1::uuid and s.mode = $2`;
 
-export async function findSettings(tx: Tx, scope: TenantScope): Promise<SettingsRow> {
+export async function findSettings(tx: Tx, scope: TenantScope): Promise<StoredSettings> {
   const { rows } = await tx.query(SELECT_SETTINGS, [scope.tenantId, scope.mode]);
   return rows[0];
 }

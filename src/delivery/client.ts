@@ -44,7 +44,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 const MAX_HEADERS = 64;
 const MAX_HEADER_VALUE = 1024;
 
-/** A refusal by the address rules; its message says which rule and which address. */
+/**
+ * A refusal by the address rules. Its message names the rule, never an address DNS returned or a
+ * socket connected to: attempts are stored and shown to the tenant, and must not answer DNS
+ * questions about the operator's networks (DESIGN §3).
+ */
 class AddressRefusedError extends Error {
   readonly code = 'HERALD_ADDRESS_REFUSED';
 }
@@ -56,7 +60,7 @@ export function guardedLookup(policy: UrlPolicy): LookupFunction {
       if (err) return callback(err);
       for (const { address } of addresses) {
         const decision = checkAddress(address, policy.allow);
-        if (!decision.allowed) return callback(new AddressRefusedError(`${hostname} resolves to ${decision.reason}`));
+        if (!decision.allowed) return callback(new AddressRefusedError(`${hostname} resolves to a non-public address`));
       }
       if (options.all) callback(null, addresses);
       else callback(null, addresses[0].address, addresses[0].family);
@@ -67,10 +71,9 @@ export function guardedLookup(policy: UrlPolicy): LookupFunction {
 /** Why a connected peer may not be talked to, or undefined when it may. */
 function peerRefusal(address: string | undefined, protocol: string, policy: UrlPolicy): string | undefined {
   if (!address) return 'the connection has no peer address';
-  const decision = checkAddress(address, policy.allow);
-  if (!decision.allowed) return `connected to ${decision.reason}`;
+  if (!checkAddress(address, policy.allow).allowed) return 'connected to a non-public address';
   if (protocol === 'http:' && policy.production && !isAllowListed(address, policy.allow)) {
-    return `plain http: to ${address} is only allowed to networks in HERALD_ALLOW_PRIVATE_NETWORKS in production`;
+    return 'plain http: is only allowed to networks in HERALD_ALLOW_PRIVATE_NETWORKS in production';
   }
   return undefined;
 }
@@ -81,8 +84,9 @@ export function guardedConnector(policy: UrlPolicy, connectTimeoutMs: number): b
   return (options, callback) => {
     if (isLocalhostName(options.hostname)) {
       // Loopback by definition: allowed only when the loopback addresses are allow-listed.
-      const refused = ['127.0.0.1', '::1'].map((a) => checkAddress(a, policy.allow)).find((d) => !d.allowed);
-      if (refused && !refused.allowed) return callback(new AddressRefusedError(`${options.hostname} is a loopback name (${refused.reason})`), null);
+      if (['127.0.0.1', '::1'].some((a) => !checkAddress(a, policy.allow).allowed)) {
+        return callback(new AddressRefusedError(`${options.hostname} is a loopback name`), null);
+      }
     }
     connect(options, (err, socket) => {
       if (err) return callback(err, null);
@@ -168,15 +172,28 @@ const CODE_KINDS: Record<string, ErrorKind> = {
   UND_ERR_HEADERS_TIMEOUT: 'timeout', UND_ERR_BODY_TIMEOUT: 'timeout',
 };
 
-/** Maps whatever undici, net, tls or dns threw to a kind and a message fit to store. */
+/** What a stored attempt says for each kind of network failure: the rule or the event, no address. */
+const KIND_MESSAGES: Partial<Record<ErrorKind, string>> = {
+  dns: 'the host name did not resolve', connection_refused: 'connection refused', connection_reset: 'connection reset',
+  connect_timeout: 'connect timed out',
+};
+
+// IPv4 (with a port), and IPv6 forms of two or more groups: node and undici name the peer in their messages.
+const ADDRESSES = /(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|(?<![\w.])\[?[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*(?:%[\w.-]+)?\]?(?::\d+)?/gi;
+
+/**
+ * Maps whatever undici, net, tls or dns threw to a kind and a message fit to store and show the
+ * tenant: a fixed message per kind where there is one, else the error's with any address removed.
+ */
 function describeError(err: unknown): { kind: ErrorKind; message: string } {
   if (err instanceof TimeoutError) return { kind: 'timeout', message: err.message };
   const e = err as { code?: string; message?: string; errors?: Array<{ code?: string; message?: string }> };
   // With several addresses, net reports an AggregateError of the per-address failures.
   const inner = e?.errors?.find((x) => x?.code) ?? e;
   const code = e?.code && e.code in CODE_KINDS ? e.code : inner?.code;
-  const message = (e?.message || inner?.message || String(err)).slice(0, 500);
-  if (code && CODE_KINDS[code]) return { kind: CODE_KINDS[code], message };
-  if (code?.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(message)) return { kind: 'tls', message };
-  return { kind: 'network', message };
+  const raw = (e?.message || inner?.message || String(err)).slice(0, 500);
+  const message = code === 'HERALD_ADDRESS_REFUSED' ? raw : raw.replace(ADDRESSES, '<address>');
+  const kind: ErrorKind = code && CODE_KINDS[code] ? CODE_KINDS[code] : code?.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(raw) ? 'tls' : 'network';
+  const fixed = KIND_MESSAGES[kind];
+  return { kind, message: fixed ? `${fixed} (${code})` : message };
 }

@@ -68,7 +68,7 @@ export async function claimAndLoad(
     const now = clock.now();
     for (const { scope, items } of byScope(held).values()) {
       await pinScope(tx, scope);
-      const contexts = new Map((await loadAttemptContexts(tx, scope.tenantId, items.map((h) => h.delivery_id), now)).map((c) => [c.delivery_id, c]));
+      const contexts = new Map((await loadAttemptContexts(tx, scope, items.map((h) => h.delivery_id), now)).map((c) => [c.delivery_id, c]));
       const cancel: Record<string, string[]> = {};
       for (const h of items) {
         const c = contexts.get(h.delivery_id);
@@ -87,7 +87,7 @@ export async function claimAndLoad(
           secrets: c.secrets.map((s) => secrets.open(config.encryptionKey, { tenantId: scope.tenantId, endpointId: c.endpoint_id }, s)),
         });
       }
-      for (const [reason, ids] of Object.entries(cancel)) await cancelDeliveries(tx, ids, reason);
+      for (const [reason, ids] of Object.entries(cancel)) await cancelDeliveries(tx, scope, ids, reason);
     }
     return batch;
   });
@@ -143,7 +143,7 @@ export async function recordBatch(services: ServiceContext, sent: SentAttempt[],
     });
     for (const { scope, items } of byScope(sent.map((s) => ({ ...s.held, sent: s }))).values()) {
       await pinScope(tx, scope);
-      const outcomes = await streakOutcomes(tx, items.map((i) => i.sent), config.disableAfterMs);
+      const outcomes = await streakOutcomes(tx, scope, items.map((i) => i.sent), config.disableAfterMs);
       const records: AttemptRecord[] = items.map(({ sent: s }) => {
         const outcome = outcomes.get(s)!;
         return {
@@ -155,7 +155,7 @@ export async function recordBatch(services: ServiceContext, sent: SentAttempt[],
           reason: outcome.kind === 'failed' || outcome.kind === 'disable' ? outcome.reason : null,
         };
       });
-      const moved = await recordAttempts(tx, scope.tenantId, scope.mode, records);
+      const moved = await recordAttempts(tx, scope, records);
       const disabled = new Set<string>();
       for (const { sent: s } of items) {
         if (!moved.has(s.held.delivery_id)) {
@@ -184,7 +184,7 @@ export async function recordBatch(services: ServiceContext, sent: SentAttempt[],
  * one in this batch (or in a batch of failures only) starts the streak unless one runs, and turns
  * into a disable once the streak has lasted `disableAfterMs`.
  */
-async function streakOutcomes(tx: Tx, sent: SentAttempt[], disableAfterMs: number): Promise<Map<SentAttempt, Outcome>> {
+async function streakOutcomes(tx: Tx, scope: TenantScope, sent: SentAttempt[], disableAfterMs: number): Promise<Map<SentAttempt, Outcome>> {
   const byEndpoint = new Map<string, SentAttempt[]>();
   for (const s of sent) {
     const list = byEndpoint.get(s.held.endpointId) ?? [];
@@ -201,7 +201,7 @@ async function streakOutcomes(tx: Tx, sent: SentAttempt[], disableAfterMs: numbe
     if (list.at(-1)!.outcome.kind === 'delivered') notes.push({ id: endpointId, failedAt: null, restart: false });
     else if (failures.length) notes.push({ id: endpointId, failedAt: failures[0].startedAt, restart: lastDelivered >= 0 });
   }
-  const since = notes.length ? await noteEndpointOutcomes(tx, notes) : new Map<string, Date>();
+  const since = notes.length ? await noteEndpointOutcomes(tx, scope, notes) : new Map<string, Date>();
   const outcomes = new Map<SentAttempt, Outcome>(sent.map((s) => [s, s.outcome]));
   for (const [endpointId, failures] of trailing) {
     const start = since.get(endpointId);
@@ -221,8 +221,9 @@ async function streakOutcomes(tx: Tx, sent: SentAttempt[], disableAfterMs: numbe
  * the delivery's lock, the attempt is no longer due or still has a live job.
  */
 export async function requeueOverdue({ pool, queue }: ServiceContext, job: DeliverJob): Promise<boolean> {
-  return withTenant(pool, { tenantId: job.tenant_id, mode: job.mode as Mode }, async (tx) => {
-    const delivery = await findDelivery(tx, job.delivery_id, true);
+  const scope: TenantScope = { tenantId: job.tenant_id, mode: job.mode as Mode };
+  return withTenant(pool, scope, async (tx) => {
+    const delivery = await findDelivery(tx, scope, job.delivery_id, true);
     if (!delivery || !WAITING.includes(delivery.status) || delivery.attempt_count !== job.attempt - 1) return false;
     return queue.queueAttemptNow(tx, { ...job, endpointId: delivery.endpoint_id });
   });

@@ -16,6 +16,7 @@ import { deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { healthRoutes } from './routes/health.ts';
+import { memberRoutes } from './routes/members.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
 import { variantRoutes } from './routes/variants.ts';
 import { imageRoutes } from './routes/images.ts';
@@ -28,9 +29,9 @@ import { mount, route, type Route } from './route.ts';
 import { VERSION } from '../version.ts';
 
 export const apiRoutes: Route<any, any, any>[] = [
-  ...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...variantRoutes, ...imageRoutes,
-  ...customerRoutes, ...couponRoutes, ...discountRoutes, ...orderRoutes, ...cartRoutes, ...pageRoutes, ...postRoutes, ...settingsRoutes,
-  ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes,
+  ...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...memberRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...variantRoutes,
+  ...imageRoutes, ...customerRoutes, ...couponRoutes, ...discountRoutes, ...orderRoutes, ...cartRoutes, ...pageRoutes, ...postRoutes,
+  ...settingsRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes,
 ];
 
 export function createApp(services: ServiceContext): Koa {

@@ -106,8 +106,9 @@ export async function jsonBody(ctx: Context, next: Next) {
   } catch {
     throw badRequest('malformed JSON body');
   }
-  const nul = findNul(body, '');
-  if (nul !== undefined) throw badRequest('strings may not contain NUL (\\u0000) characters', [{ pointer: nul, detail: 'contains a NUL character' }]);
+  const problem = inspectJson(body);
+  if (problem?.tooDeep) throw badRequest(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, [{ pointer: problem.pointer, detail: `nested deeper than ${MAX_JSON_DEPTH} levels` }]);
+  if (problem) throw badRequest('strings may not contain NUL (\\u0000) characters', [{ pointer: problem.pointer, detail: 'contains a NUL character' }]);
   ctx.request.body = body;
   ctx.state.rawBody = text;
   return next();
@@ -133,15 +134,29 @@ export async function readUpload(ctx: Context, type: string, accept: { types: st
   return { contentType: type, bytes: await readBytes(ctx, accept.maxBytes) };
 }
 
-/** PostgreSQL text and jsonb cannot hold U+0000: refuse it at the door, naming where it is. */
-export function findNul(value: unknown, at: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const here = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (k.includes('\u0000')) return here;
-      const found = findNul(v, here);
-      if (found !== undefined) return found;
+export const MAX_JSON_DEPTH = 64;
+
+const pointerPart = (key: string) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+/**
+ * The first problem in a parsed JSON value, or undefined: nesting deeper than MAX_JSON_DEPTH (the
+ * top-level value is depth 1), or a NUL character in a string or key (PostgreSQL text and jsonb
+ * cannot hold U+0000). Walks with an explicit stack, never recursion, so no depth of nesting can
+ * overflow the call stack; everything after (validation, fingerprints) sees at most 64 levels.
+ */
+export function inspectJson(value: unknown): { pointer: string; tooDeep?: true } | undefined {
+  const stack: Array<{ value: unknown; at: string; depth: number }> = [{ value, at: '', depth: 1 }];
+  while (stack.length) {
+    const { value: here, at, depth } = stack.pop()!;
+    if (typeof here === 'string') {
+      if (here.includes('\u0000')) return { pointer: at };
+    } else if (here && typeof here === 'object') {
+      if (depth > MAX_JSON_DEPTH) return { pointer: at, tooDeep: true };
+      for (const [k, v] of Object.entries(here)) {
+        const next = at + pointerPart(k);
+        if (k.includes('\u0000')) return { pointer: next };
+        stack.push({ value: v, at: next, depth: depth + 1 });
+      }
     }
   }
   return undefined;
@@ -150,7 +165,7 @@ export function findNul(value: unknown, at: string): string | undefined {
 /** The same for query parameters, on every method. */
 export async function queryGuard(ctx: Context, next: Next) {
   if (ctx.querystring.includes('%00') || ctx.querystring.includes('\u0000')) {
-    const name = Object.entries(ctx.query).find(([k, v]) => findNul([k, v], '') !== undefined)?.[0] ?? '';
+    const name = Object.entries(ctx.query).find(([k, v]) => inspectJson([k, v]) !== undefined)?.[0] ?? '';
     throw badRequest('query parameters may not contain NUL characters', [{ pointer: `/query/${name}`, detail: 'contains a NUL character' }]);
   }
   return next();

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { badRequest, forbidden, unsupportedMediaType, validationFailed } from '../errors.ts';
 import type { Auth } from '../services/credentials.ts';
 import { cartScopedKey, idempotently } from '../services/idempotency.ts';
+import { limitTenant } from '../services/rateLimits.ts';
 import type { ShopScope } from '../services/storefront.ts';
 import type { TenantScope } from '../scope.ts';
 import { authenticate, authenticateAdmin, requireAccess, type TenantAccess } from './auth.ts';
@@ -80,15 +81,24 @@ export function route<B = undefined, Q = undefined, X extends Access = Access>(r
   return r;
 }
 
-/** Routes answer tenant_id mismatches with 403 before any validation (DESIGN §1). */
-export function checkTenantId(auth: Auth, body: unknown, query: Record<string, unknown>): unknown {
-  const named = [query.tenant_id, body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).tenant_id : undefined];
-  for (const value of named) {
-    if (value !== undefined && value !== auth.tenantId) throw forbidden('tenant_id does not match the credential');
+const SCOPE_IDS = [['tenant_id', 'tenantId'], ['org_id', 'orgId']] as const;
+
+/**
+ * A `tenant_id` or `org_id` in the body or query that is not the credential's is a 403, before
+ * any validation (DESIGN §1); the caller's own (in any case) is accepted and dropped.
+ */
+export function checkScopeIds(auth: Auth, body: unknown, query: Record<string, unknown>): unknown {
+  const fields = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  for (const [name, own] of SCOPE_IDS) {
+    for (const value of [query[name], fields?.[name]]) {
+      if (value !== undefined && (typeof value !== 'string' || value.toLowerCase() !== auth[own])) {
+        throw forbidden(`${name} does not match the credential`);
+      }
+    }
+    delete query[name];
   }
-  delete query.tenant_id;
-  if (body && typeof body === 'object' && !Array.isArray(body) && 'tenant_id' in body) {
-    const { tenant_id: _ignored, ...rest } = body as Record<string, unknown>;
+  if (fields && SCOPE_IDS.some(([name]) => name in fields)) {
+    const { tenant_id: _tenant, org_id: _org, ...rest } = fields;
     return rest;
   }
   return body;
@@ -105,15 +115,17 @@ export function mount(router: Router, routes: Route<any, any, any>[], services: 
       let rawBody: unknown = ctx.request.body;
       let auth: Auth | ShopScope | undefined;
       if (r.access === 'admin') {
-        authenticateAdmin(ctx, services.config);
+        await authenticateAdmin(ctx, services);
       } else if (r.access === 'shop') {
         auth = await shopFor(ctx, services, r.method !== 'get');
       } else if (r.access !== 'public') {
         const credential = await authenticate(ctx, services);
         auth = credential;
         ctx.state.tenantId = credential.tenantId;
+        credential.address = ctx.ip;
+        await limitTenant(services, credential.tenantId);
         requireAccess(credential, r.access);
-        rawBody = checkTenantId(credential, rawBody, query);
+        rawBody = checkScopeIds(credential, rawBody, query);
       }
       const upload = unread !== undefined && r.upload ? await readUpload(ctx, unread, r.upload) : undefined;
       if (!r.body && !r.ownBodyValidation && rawBody && typeof rawBody === 'object' && Object.keys(rawBody).length > 0) {
@@ -128,7 +140,7 @@ export function mount(router: Router, routes: Route<any, any, any>[], services: 
       // An upload is fingerprinted by its type, digest and query (alt, position), not its bytes.
       const fingerprinted = upload ? { content_type: upload.contentType, sha256: createHash('sha256').update(upload.bytes).digest('hex'), query } : rawBody;
       const reply = keyed
-        ? await idempotently(services, keyed.scope, { key: keyed.key, method: ctx.method, path: ctx.path, body: fingerprinted }, handle)
+        ? await idempotently(services, keyed.scope, { key: keyed.key, orgId: keyed.orgId, method: ctx.method, path: ctx.path, body: fingerprinted }, handle)
         : await handle();
       ctx.status = reply.status;
       for (const [k, v] of Object.entries(reply.headers ?? {})) ctx.set(k, v);
@@ -138,14 +150,17 @@ export function mount(router: Router, routes: Route<any, any, any>[], services: 
 }
 
 /**
- * Every tenant POST honours Idempotency-Key, and so does every storefront POST made with a
- * cart-token (the key is then scoped to that token: two shoppers' carts never share a key). The
- * handler then runs inside the key's transaction.
+ * Every tenant POST honours Idempotency-Key (fingerprinted with the caller's organization), and
+ * so does every storefront POST made with a cart-token (the key is then scoped to that token: two
+ * shoppers' carts never share a key; there is no organization). The handler then runs inside the
+ * key's transaction.
  */
-function idempotencyKey(ctx: KoaContext, access: Access, auth: Auth | ShopScope | undefined): { scope: TenantScope; key: string } | undefined {
+function idempotencyKey(
+  ctx: KoaContext, access: Access, auth: Auth | ShopScope | undefined,
+): { scope: TenantScope; key: string; orgId: string | null } | undefined {
   const key = ctx.get('idempotency-key');
   if (!key || !auth) return undefined;
-  if (access !== 'shop') return { scope: auth, key };
+  if (access !== 'shop') return { scope: auth, key, orgId: 'orgId' in auth ? auth.orgId : null };
   const token = ctx.get('cart-token');
-  return token ? { scope: auth, key: cartScopedKey(token, key) } : undefined;
+  return token ? { scope: auth, key: cartScopedKey(token, key), orgId: null } : undefined;
 }

@@ -168,7 +168,8 @@ export function checkUrl(text: string, policy: UrlPolicy): UrlDecision {
   for (const address of addresses) {
     const decision = checkAddress(address, policy.allow);
     if (!decision.allowed) {
-      const host = literal ? decision.reason : `${url.hostname} is a loopback name (${decision.reason})`;
+      // A literal is the caller's own address; a name's addresses are not named (DESIGN §3: the rule, not the address).
+      const host = literal ? decision.reason : `${url.hostname} is a loopback name`;
       return { allowed: false, problem: 'refused', reason: `${host}; only public addresses are reachable unless HERALD_ALLOW_PRIVATE_NETWORKS allows them` };
     }
   }

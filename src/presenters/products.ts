@@ -60,3 +60,11 @@ export function presentProduct(row: ProductRow): z.infer<typeof Product> {
     created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString(),
   };
 }
+
+/** The storefront's view: public fields only. Merchants keep internal data in `metadata`. */
+export const PublicProduct = Product.omit({ metadata: true });
+
+export function presentPublicProduct(row: ProductRow): z.infer<typeof PublicProduct> {
+  const { metadata: _internal, ...shown } = presentProduct(row);
+  return shown;
+}

@@ -1,12 +1,11 @@
 // A bearer credential → the tenant context it carries (DESIGN §1), or a 401/403: secret and
 // publishable API keys (looked up by hash before the tenant is known) and JWT access tokens.
 import type { ServiceContext } from '../context.ts';
-import { isApiKeyRevoked, touchApiKey } from '../db/apiKeys.ts';
-import { resolveApiKey } from '../db/crossTenant.ts';
-import { tenantStatus } from '../db/tenants.ts';
+import { touchApiKey } from '../db/apiKeys.ts';
+import { resolveApiKey, resolveToken } from '../db/crossTenant.ts';
 import { withTenant } from '../db/tenant.ts';
 import { forbidden, unauthorized } from '../errors.ts';
-import type { Mode, Role } from '../scope.ts';
+import { ROLES, type Mode, type Role } from '../scope.ts';
 import { hashApiKey, looksLikeApiKey, verifyToken, type Auth } from './credentials.ts';
 
 export async function authenticateCredential(services: ServiceContext, token: string): Promise<Auth> {
@@ -31,20 +30,31 @@ async function authenticateKey(token: string, services: ServiceContext): Promise
   };
 }
 
+/**
+ * A JWT is checked on every use against what it was issued for, in one round trip: its
+ * organization belongs to its tenant; a key's token dies with the key; a login's token dies with
+ * the membership it was issued for (a membership removed and added again is another one: old
+ * tokens stay dead) and with a password change, except the token that made it. A
+ * login's token acts with the lower of its role and the membership's role now.
+ */
 async function authenticateJwt(token: string, services: ServiceContext): Promise<Auth> {
-  const check = verifyToken(token, services.config.jwtSecret);
+  const check = verifyToken(token, services.config.jwtSecret, services.clock.now());
   if (!check.ok) throw unauthorized(check.reason);
   const c = check.claims;
-  const { status, revoked } = await withTenant(services.pool, { tenantId: c.tenant_id, mode: c.mode }, async (tx) => ({
-    status: await tenantStatus(tx, c.tenant_id),
-    revoked: c.key_id ? await isApiKeyRevoked(tx, c.key_id) : false,
-  }));
-  if (!status) throw unauthorized('unknown tenant');
-  if (revoked) throw unauthorized('the API key this token was minted from is revoked');
-  if (status !== 'active') throw forbidden('tenant suspended');
+  const state = await resolveToken(services.pool, { tenantId: c.tenant_id, orgId: c.org_id, userId: c.key_id ? undefined : c.sub, keyId: c.key_id });
+  if (!state) throw unauthorized('unknown tenant or organization');
+  let role = c.role;
+  if (c.key_id) {
+    if (state.key_revoked) throw unauthorized('the API key this token was minted from is revoked');
+  } else {
+    if (!state.member_role || state.membership_id !== c.mid) throw unauthorized('the membership this token was issued for has ended');
+    if (c.cv !== state.credentials_version && !(c.jti && c.jti === state.kept_token)) throw unauthorized('the password changed since this token was issued');
+    role = ROLES[Math.min(ROLES.indexOf(c.role), ROLES.indexOf(state.member_role))];
+  }
+  if (state.tenant_status !== 'active') throw forbidden('tenant suspended');
   return {
-    tenantId: c.tenant_id, orgId: c.org_id, mode: c.mode, role: c.role, via: 'jwt',
-    keyId: c.key_id, userId: c.key_id ? undefined : c.sub,
+    tenantId: c.tenant_id, orgId: c.org_id, mode: c.mode, role, via: 'jwt',
+    keyId: c.key_id, userId: c.key_id ? undefined : c.sub, tokenId: c.jti,
   };
 }
 
@@ -56,8 +66,7 @@ function touchLater(services: ServiceContext, tenantId: string, mode: Mode, keyI
   lastTouched.set(keyId, now);
   if (lastTouched.size > 100_000) lastTouched.clear();
   setImmediate(() => {
-    withTenant(services.pool, { tenantId, mode }, (tx) => touchApiKey(tx, keyId)).catch((err) =>
+    withTenant(services.pool, { tenantId, mode }, (tx) => touchApiKey(tx, { tenantId, mode }, keyId)).catch((err) =>
       services.logger.warn({ err, tenant_id: tenantId }, 'could not record api key use'));
   });
 }
-

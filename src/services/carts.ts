@@ -41,13 +41,13 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 const invalid = (pointer: string, detail: string) => unprocessable(detail, [{ pointer, detail }]);
 
 /** The cart, if `token` is its token; otherwise the same 404 as a cart that does not exist. */
-async function heldCart(tx: Tx, id: string, token: string | undefined, options: { forUpdate?: boolean } = {}): Promise<CartRow> {
-  return findOr404('cart', id, async (id) => (token ? findCart(tx, id, { tokenHash: hashToken(token), ...options }) : undefined));
+async function heldCart(tx: Tx, scope: TenantScope, id: string, token: string | undefined, options: { forUpdate?: boolean } = {}): Promise<CartRow> {
+  return findOr404('cart', id, async (id) => (token ? findCart(tx, scope, id, { tokenHash: hashToken(token), ...options }) : undefined));
 }
 
 /** The cart, locked and still open to changes (a checked-out cart is a 409). */
-async function openCart(tx: Tx, id: string, token: string | undefined): Promise<CartRow> {
-  const cart = await heldCart(tx, id, token, { forUpdate: true });
+async function openCart(tx: Tx, scope: TenantScope, id: string, token: string | undefined): Promise<CartRow> {
+  const cart = await heldCart(tx, scope, id, token, { forUpdate: true });
   if (cart.completed_at) throw conflict('this cart was checked out; start a new cart');
   return cart;
 }
@@ -62,7 +62,7 @@ export async function createCart({ pool }: ServiceContext, scope: TenantScope, i
   return withTenant(pool, scope, async (tx) => {
     const id = newId('cart');
     await insertCart(tx, scope, id, hashToken(token));
-    let cart = (await findCart(tx, id))!;
+    let cart = (await findCart(tx, scope, id))!;
     for (const [i, line] of (input.items ?? []).entries()) {
       cart = await addLine(tx, scope, cart, line, `/items/${i}`);
     }
@@ -77,7 +77,7 @@ export async function createCart({ pool }: ServiceContext, scope: TenantScope, i
  */
 async function addLine(tx: Tx, scope: TenantScope, cart: CartRow, line: Line, at = ''): Promise<CartRow> {
   if (line.quantity < 1 || line.quantity > MAX_LINE_QUANTITY) throw invalid(`${at}/quantity`, `must be from 1 to ${MAX_LINE_QUANTITY}`);
-  const [variant] = isId('variant', line.variant_id) ? await findSellableVariants(tx, [line.variant_id]) : [];
+  const [variant] = isId('variant', line.variant_id) ? await findSellableVariants(tx, scope, [line.variant_id]) : [];
   if (!variant) throw invalid(`${at}/variant_id`, 'no such variant');
   if (!variant.product_active) throw invalid(`${at}/variant_id`, 'the variant\'s product is not active');
   if (cart.currency && variant.currency !== cart.currency) {
@@ -87,13 +87,13 @@ async function addLine(tx: Tx, scope: TenantScope, cart: CartRow, line: Line, at
   if (existing) {
     const quantity = existing.quantity + line.quantity;
     if (quantity > MAX_LINE_QUANTITY) throw invalid(`${at}/quantity`, `the cart would hold ${quantity}; at most ${MAX_LINE_QUANTITY} per line`);
-    await updateCartItem(tx, cart.id, existing.id, quantity);
+    await updateCartItem(tx, scope, cart.id, existing.id, quantity);
   } else {
     if (cart.items.length >= MAX_CART_LINES) throw invalid(`${at}/variant_id`, `a cart holds at most ${MAX_CART_LINES} lines`);
     await insertCartItem(tx, scope, cart.id, { id: newId('cartItem'), variant_id: variant.id, quantity: line.quantity });
   }
-  await touchCart(tx, cart.id, variant.currency);
-  return (await findCart(tx, cart.id))!;
+  await touchCart(tx, scope, cart.id, variant.currency);
+  return (await findCart(tx, scope, cart.id))!;
 }
 
 /** Runs `change` on the open cart, then records cart.updated (before → after). */
@@ -101,16 +101,16 @@ async function changingCart(
   { pool }: ServiceContext, scope: TenantScope, id: string, token: string | undefined, change: (tx: Tx, cart: CartRow) => Promise<void>,
 ): Promise<CartRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await openCart(tx, id, token);
+    const before = await openCart(tx, scope, id, token);
     await change(tx, before);
-    const after = (await findCart(tx, id))!;
+    const after = (await findCart(tx, scope, id))!;
     await recordUpdate(tx, scope, 'cart.updated', presentCart(before), presentCart(after));
     return after;
   });
 }
 
 export async function getHeldCart({ pool }: ServiceContext, scope: TenantScope, id: string, token: string | undefined): Promise<CartRow> {
-  return withTenant(pool, scope, (tx) => heldCart(tx, id, token));
+  return withTenant(pool, scope, (tx) => heldCart(tx, scope, id, token));
 }
 
 export const addCartItem = (services: ServiceContext, scope: TenantScope, id: string, token: string | undefined, line: Line) =>
@@ -120,25 +120,25 @@ export const setCartItemQuantity = (services: ServiceContext, scope: TenantScope
   changingCart(services, scope, id, token, async (tx, cart) => {
     checkQuantity(quantity);
     const item = await findOr404('cartItem', itemId, async (itemId) => cart.items.find((i) => i.id === itemId));
-    await updateCartItem(tx, cart.id, item.id, quantity);
-    await touchCart(tx, cart.id, cart.currency);
+    await updateCartItem(tx, scope, cart.id, item.id, quantity);
+    await touchCart(tx, scope, cart.id, cart.currency);
   });
 
 export const removeCartItem = (services: ServiceContext, scope: TenantScope, id: string, token: string | undefined, itemId: string) =>
   changingCart(services, scope, id, token, async (tx, cart) => {
     const item = await findOr404('cartItem', itemId, async (itemId) => cart.items.find((i) => i.id === itemId));
-    await deleteCartItem(tx, cart.id, item.id);
+    await deleteCartItem(tx, scope, cart.id, item.id);
     // An emptied cart takes any currency again.
-    await touchCart(tx, cart.id, cart.items.length > 1 ? cart.currency : null);
+    await touchCart(tx, scope, cart.id, cart.items.length > 1 ? cart.currency : null);
   });
 
 /** Quotes the cart for 24 hours: its lines at today's prices, the best automatic discount, the coupon. */
 export async function createCheckout({ pool, clock }: ServiceContext, scope: TenantScope, cartId: string, token: string | undefined, input: NewCheckout): Promise<CheckoutRow> {
   return withTenant(pool, scope, async (tx) => {
-    const cart = await openCart(tx, cartId, token);
+    const cart = await openCart(tx, scope, cartId, token);
     if (cart.items.length === 0) throw unprocessable('the cart is empty: add items before checking out');
     const now = clock.now();
-    const q = await quote(tx, now, cart.items, input.coupon_code, { line: (i) => `/items/${i}/variant_id`, coupon: '/coupon_code' });
+    const q = await quote(tx, scope, now, cart.items, input.coupon_code, { line: (i) => `/items/${i}/variant_id`, coupon: '/coupon_code' });
     const a = input.shipping_address;
     const checkout = await insertCheckout(tx, scope, newId('checkout'), {
       cart_id: cart.id, email: input.email,
@@ -159,19 +159,19 @@ export async function createCheckout({ pool, clock }: ServiceContext, scope: Ten
  */
 export async function completeCheckout({ pool, clock, config }: ServiceContext, scope: TenantScope, id: string, token: string | undefined): Promise<{ checkout: CheckoutRow; order: OrderRow }> {
   return withTenant(pool, scope, async (tx) => {
-    const checkout = await findOr404('checkout', id, (id) => findCheckout(tx, id, { forUpdate: true }));
-    const cart = await findCart(tx, checkout.cart_id, { tokenHash: token ? hashToken(token) : '', forUpdate: true });
+    const checkout = await findOr404('checkout', id, (id) => findCheckout(tx, scope, id, { forUpdate: true }));
+    const cart = await findCart(tx, scope, checkout.cart_id, { tokenHash: token ? hashToken(token) : '', forUpdate: true });
     if (!cart) throw notFound('no such checkout');
     if (checkout.status !== 'open') throw conflict(`this checkout is ${checkout.status}`);
     const now = clock.now();
     if (now >= checkout.expires_at) throw conflict('this checkout has expired; check out again');
     if (cart.completed_at) throw conflict('this cart was already checked out');
-    const sellable = new Set((await findSellableVariants(tx, checkout.line_items.map((l) => l.variant_id))).filter((v) => v.product_active).map((v) => v.id));
+    const sellable = new Set((await findSellableVariants(tx, scope, checkout.line_items.map((l) => l.variant_id))).filter((v) => v.product_active).map((v) => v.id));
     if (checkout.line_items.some((l) => !sellable.has(l.variant_id))) throw conflict('an item of this checkout is no longer sold');
-    const customerId = (await findCustomerIdByEmail(tx, checkout.email)) ?? null;
+    const customerId = (await findCustomerIdByEmail(tx, scope, checkout.email)) ?? null;
     const order = await placeCheckoutOrder(tx, scope, checkout, customerId, new Date(now.getTime() + config.unpaidOrderTtlMs));
-    const completed = (await completeCheckoutRow(tx, id, order.id))!;
-    await completeCart(tx, cart.id);
+    const completed = (await completeCheckoutRow(tx, scope, id, order.id))!;
+    await completeCart(tx, scope, cart.id);
     await recordEvent(tx, scope, 'checkout.completed', presentCheckout(completed));
     await recordEvent(tx, scope, 'order.created', presentOrder(order));
     return { checkout: completed, order };
@@ -180,18 +180,18 @@ export async function completeCheckout({ pool, clock, config }: ServiceContext, 
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listCarts({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CartRow[]> {
-  return withTenant(pool, scope, (tx) => listCartRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listCartRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getCart({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<CartRow> {
-  return withTenant(pool, scope, (tx) => findOr404('cart', id, (id) => findCart(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('cart', id, (id) => findCart(tx, scope, id)));
 }
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listCheckouts({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CheckoutRow[]> {
-  return withTenant(pool, scope, (tx) => listCheckoutRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listCheckoutRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getCheckout({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<CheckoutRow> {
-  return withTenant(pool, scope, (tx) => findOr404('checkout', id, (id) => findCheckout(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('checkout', id, (id) => findCheckout(tx, scope, id)));
 }

@@ -51,7 +51,7 @@ export async function createContent({ pool, clock }: ServiceContext, scope: Tena
   const k = KINDS[kind];
   return withTenant(pool, scope, async (tx) => {
     const published = input.published ?? false;
-    const row = await insertContent(tx, kind, scope, newId(k.id), {
+    const row = await insertContent(tx, scope, kind, newId(k.id), {
       title: input.title, handle: input.handle, body: input.body ?? '', published, metadata: input.metadata ?? {},
       tags: [...new Set(input.tags ?? [])], published_at: publishedAt(kind, published, input.published_at, null, clock.now()),
     });
@@ -62,19 +62,19 @@ export async function createContent({ pool, clock }: ServiceContext, scope: Tena
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listContent({ pool }: ServiceContext, scope: TenantScope, kind: ContentKind, page: { limit: number; startingAfter?: string }): Promise<ContentRow[]> {
-  return withTenant(pool, scope, (tx) => listContentRows(tx, kind, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listContentRows(tx, scope, kind, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getContent({ pool }: ServiceContext, scope: TenantScope, kind: ContentKind, id: string): Promise<ContentRow> {
-  return withTenant(pool, scope, (tx) => findOr404(KINDS[kind].id, id, (id) => findContent(tx, kind, id)));
+  return withTenant(pool, scope, (tx) => findOr404(KINDS[kind].id, id, (id) => findContent(tx, scope, kind, id)));
 }
 
 export async function updateContent({ pool, clock }: ServiceContext, scope: TenantScope, kind: ContentKind, id: string, patch: ContentPatch): Promise<ContentRow> {
   const k = KINDS[kind];
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404(k.id, id, (id) => findContent(tx, kind, id, { forUpdate: true }));
+    const before = await findOr404(k.id, id, (id) => findContent(tx, scope, kind, id, { forUpdate: true }));
     const published = patched(patch.published, before.published);
-    const after = (await updateContentRow(tx, kind, id, {
+    const after = (await updateContentRow(tx, scope, kind, id, {
       title: patched(patch.title, before.title), handle: patched(patch.handle, before.handle), body: patched(patch.body, before.body), published,
       metadata: mergeMetadata(before.metadata, patch.metadata), tags: patch.tags ? [...new Set(patch.tags)] : before.tags,
       published_at: publishedAt(kind, published, patch.published_at, before.published_at, clock.now()),
@@ -87,8 +87,8 @@ export async function updateContent({ pool, clock }: ServiceContext, scope: Tena
 export async function deleteContentById({ pool }: ServiceContext, scope: TenantScope, kind: ContentKind, id: string): Promise<void> {
   const k = KINDS[kind];
   await withTenant(pool, scope, async (tx) => {
-    const row = await findOr404(k.id, id, (id) => findContent(tx, kind, id, { forUpdate: true }));
-    await deleteContent(tx, kind, id);
+    const row = await findOr404(k.id, id, (id) => findContent(tx, scope, kind, id, { forUpdate: true }));
+    await deleteContent(tx, scope, kind, id);
     await recordEvent(tx, scope, `${k.event}.deleted`, k.present(row));
   });
 }
@@ -97,12 +97,12 @@ export const HANDLE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** A published page or post by handle, as the storefront shows it now (a malformed handle is not looked up). */
 export async function publishedContent({ pool, clock }: ServiceContext, scope: TenantScope, kind: ContentKind, handle: string): Promise<ContentRow> {
-  const row = HANDLE.test(handle) && handle.length <= 100 ? await withTenant(pool, scope, (tx) => findPublished(tx, kind, handle, clock.now())) : undefined;
+  const row = HANDLE.test(handle) && handle.length <= 100 ? await withTenant(pool, scope, (tx) => findPublished(tx, scope, kind, handle, clock.now())) : undefined;
   if (!row) throw notFound(`no such ${KINDS[kind].id}`);
   return row;
 }
 
 /** Published posts, most recently published first; returns up to limit + 1 rows. */
 export async function publishedPosts({ pool, clock }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string; tag?: string }): Promise<ContentRow[]> {
-  return withTenant(pool, scope, (tx) => listPublishedPosts(tx, { ...page, limit: page.limit + 1, now: clock.now() }));
+  return withTenant(pool, scope, (tx) => listPublishedPosts(tx, scope, { ...page, limit: page.limit + 1, now: clock.now() }));
 }

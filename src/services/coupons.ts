@@ -48,17 +48,17 @@ export async function createCoupon({ pool }: ServiceContext, scope: TenantScope,
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listCoupons({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CouponRow[]> {
-  return withTenant(pool, scope, (tx) => listCouponRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listCouponRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getCoupon({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<CouponRow> {
-  return withTenant(pool, scope, (tx) => findOr404('coupon', id, (id) => findCoupon(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('coupon', id, (id) => findCoupon(tx, scope, id)));
 }
 
 /** A JSON merge patch of the coupon's terms (validity window, redemption limit, metadata). */
 export async function updateCoupon({ pool }: ServiceContext, scope: TenantScope, id: string, patch: CouponPatch): Promise<CouponRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('coupon', id, (id) => findCoupon(tx, id, { forUpdate: true }));
+    const before = await findOr404('coupon', id, (id) => findCoupon(tx, scope, id, { forUpdate: true }));
     const terms = {
       valid_from: patch.valid_from === undefined ? before.valid_from : date(patch.valid_from),
       valid_until: patch.valid_until === undefined ? before.valid_until : date(patch.valid_until),
@@ -72,7 +72,7 @@ export async function updateCoupon({ pool }: ServiceContext, scope: TenantScope,
       throw unprocessable(`the coupon was already redeemed ${before.times_redeemed} times`,
         [{ pointer: '/max_redemptions', detail: `must be at least times_redeemed (${before.times_redeemed})` }]);
     }
-    const after = (await updateCouponTerms(tx, id, terms))!;
+    const after = (await updateCouponTerms(tx, scope, id, terms))!;
     await recordUpdate(tx, scope, 'coupon.updated', presentCoupon(before), presentCoupon(after));
     return after;
   });
@@ -80,8 +80,8 @@ export async function updateCoupon({ pool }: ServiceContext, scope: TenantScope,
 
 export async function deleteCoupon({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const coupon = await findOr404('coupon', id, (id) => findCoupon(tx, id, { forUpdate: true }));
-    await softDeleteCoupon(tx, id);
+    const coupon = await findOr404('coupon', id, (id) => findCoupon(tx, scope, id, { forUpdate: true }));
+    await softDeleteCoupon(tx, scope, id);
     await recordEvent(tx, scope, 'coupon.deleted', presentCoupon(coupon));
   });
 }

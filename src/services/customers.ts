@@ -54,25 +54,25 @@ export async function createCustomer({ pool }: ServiceContext, scope: TenantScop
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listCustomers({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<CustomerRow[]> {
-  return withTenant(pool, scope, (tx) => listCustomerRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listCustomerRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getCustomer({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<CustomerRow> {
-  return withTenant(pool, scope, (tx) => findOr404('customer', id, (id) => findCustomer(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('customer', id, (id) => findCustomer(tx, scope, id)));
 }
 
 /** A JSON merge patch; `addresses` replaces the list. */
 export async function updateCustomer({ pool }: ServiceContext, scope: TenantScope, id: string, patch: CustomerPatch): Promise<CustomerRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('customer', id, (id) => findCustomer(tx, id, { forUpdate: true }));
-    await updateCustomerRow(tx, id, {
+    const before = await findOr404('customer', id, (id) => findCustomer(tx, scope, id, { forUpdate: true }));
+    await updateCustomerRow(tx, scope, id, {
       email: patched(patch.email, before.email), name: patched(patch.name, before.name), metadata: mergeMetadata(before.metadata, patch.metadata),
     });
     if (patch.addresses !== undefined) {
-      await deleteAddresses(tx, id);
+      await deleteAddresses(tx, scope, id);
       await addAddresses(tx, scope, id, patch.addresses ?? []);
     }
-    const after = (await findCustomer(tx, id))!;
+    const after = (await findCustomer(tx, scope, id))!;
     await recordUpdate(tx, scope, 'customer.updated', presentCustomer(before), presentCustomer(after));
     return after;
   }).catch(duplicateEmail);
@@ -80,8 +80,8 @@ export async function updateCustomer({ pool }: ServiceContext, scope: TenantScop
 
 export async function deleteCustomer({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const customer = await findOr404('customer', id, (id) => findCustomer(tx, id, { forUpdate: true }));
-    await softDeleteCustomer(tx, id);
+    const customer = await findOr404('customer', id, (id) => findCustomer(tx, scope, id, { forUpdate: true }));
+    await softDeleteCustomer(tx, scope, id);
     await recordEvent(tx, scope, 'customer.deleted', presentCustomer(customer));
   });
 }
@@ -89,14 +89,14 @@ export async function deleteCustomer({ pool }: ServiceContext, scope: TenantScop
 /** The customer's addresses, newest first; returns up to limit + 1 rows. */
 export async function listAddresses({ pool }: ServiceContext, scope: TenantScope, customerId: string, page: { limit: number; startingAfter?: string }): Promise<AddressRow[]> {
   return withTenant(pool, scope, async (tx) => {
-    await findOr404('customer', customerId, (id) => findCustomer(tx, id));
-    return listAddressRows(tx, customerId, { ...page, limit: page.limit + 1 });
+    await findOr404('customer', customerId, (id) => findCustomer(tx, scope, id));
+    return listAddressRows(tx, scope, customerId, { ...page, limit: page.limit + 1 });
   });
 }
 
 export async function addAddress(services: ServiceContext, scope: TenantScope, customerId: string, input: AddressInput): Promise<AddressRow> {
   return changingCustomer(services, scope, customerId, async (tx) => {
-    const slots = await addressSlots(tx, customerId);
+    const slots = await addressSlots(tx, scope, customerId);
     if (slots.count >= MAX_ADDRESSES) throw unprocessable(`a customer has at most ${MAX_ADDRESSES} addresses`);
     return (await addAddresses(tx, scope, customerId, [input], slots.next_position))[0];
   });
@@ -107,8 +107,8 @@ export async function updateAddress(
   services: ServiceContext, scope: TenantScope, customerId: string, id: string, patch: Partial<AddressInput>,
 ): Promise<AddressRow> {
   return changingCustomer(services, scope, customerId, async (tx) => {
-    const before = await findOr404('address', id, (id) => findAddress(tx, customerId, id));
-    return (await updateAddressRow(tx, customerId, id, {
+    const before = await findOr404('address', id, (id) => findAddress(tx, scope, customerId, id));
+    return (await updateAddressRow(tx, scope, customerId, id, {
       line1: patched(patch.line1, before.line1), line2: patched(patch.line2, before.line2), city: patched(patch.city, before.city),
       state: patched(patch.state, before.state), postal_code: patched(patch.postal_code, before.postal_code), country: patched(patch.country, before.country),
     }))!;
@@ -117,18 +117,18 @@ export async function updateAddress(
 
 export async function deleteAddress(services: ServiceContext, scope: TenantScope, customerId: string, id: string): Promise<void> {
   await changingCustomer(services, scope, customerId, async (tx) => {
-    await findOr404('address', id, (id) => findAddress(tx, customerId, id));
-    await deleteAddressRow(tx, customerId, id);
+    await findOr404('address', id, (id) => findAddress(tx, scope, customerId, id));
+    await deleteAddressRow(tx, scope, customerId, id);
   });
 }
 
 /** Runs `change` with the customer locked, then bumps it and records customer.updated (before → after). */
 async function changingCustomer<T>({ pool }: ServiceContext, scope: TenantScope, customerId: string, change: (tx: Tx) => Promise<T>): Promise<T> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('customer', customerId, (id) => findCustomer(tx, id, { forUpdate: true }));
+    const before = await findOr404('customer', customerId, (id) => findCustomer(tx, scope, id, { forUpdate: true }));
     const result = await change(tx);
-    await touchCustomer(tx, customerId);
-    await recordUpdate(tx, scope, 'customer.updated', presentCustomer(before), presentCustomer((await findCustomer(tx, customerId))!));
+    await touchCustomer(tx, scope, customerId);
+    await recordUpdate(tx, scope, 'customer.updated', presentCustomer(before), presentCustomer((await findCustomer(tx, scope, customerId))!));
     return result;
   });
 }

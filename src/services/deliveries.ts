@@ -10,13 +10,13 @@ import type { TenantScope } from '../scope.ts';
 import { findOr404 } from './resources.ts';
 
 export async function listDeliveriesOf({ pool }: ServiceContext, scope: TenantScope, filter: DeliveryFilter): Promise<DeliveryRow[]> {
-  return withTenant(pool, scope, (tx) => listDeliveries(tx, { ...filter, limit: filter.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listDeliveries(tx, scope, { ...filter, limit: filter.limit + 1 }));
 }
 
 export async function getDelivery({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<{ delivery: DeliveryRow; attempts: AttemptRow[] }> {
   return withTenant(pool, scope, async (tx) => {
-    const delivery = await findOr404('delivery', id, (id) => findDelivery(tx, id));
-    return { delivery, attempts: await listAttempts(tx, id) };
+    const delivery = await findOr404('delivery', id, (id) => findDelivery(tx, scope, id));
+    return { delivery, attempts: await listAttempts(tx, scope, id) };
   });
 }
 
@@ -26,8 +26,8 @@ export async function getDelivery({ pool }: ServiceContext, scope: TenantScope, 
  */
 export async function retryDelivery({ pool, queue }: ServiceContext, scope: TenantScope, id: string): Promise<DeliveryRow> {
   return withTenant(pool, scope, async (tx) => {
-    const delivery = await findOr404('delivery', id, (id) => findDelivery(tx, id, true));
-    const endpoint = await findEndpoint(tx, delivery.endpoint_id);
+    const delivery = await findOr404('delivery', id, (id) => findDelivery(tx, scope, id, true));
+    const endpoint = await findEndpoint(tx, scope, delivery.endpoint_id);
     if (!endpoint) throw conflict('the endpoint of this delivery was deleted');
     if (!endpoint.enabled) throw conflict('the endpoint of this delivery is disabled; enable it first');
     const attempt = delivery.attempt_count + 1;
@@ -35,6 +35,6 @@ export async function retryDelivery({ pool, queue }: ServiceContext, scope: Tena
     // ended (it ran while the endpoint was disabled and cancelled the delivery) is replaced.
     const job = { tenant_id: scope.tenantId, mode: scope.mode, delivery_id: id, attempt, endpointId: endpoint.id };
     if (!(await queue.queueAttemptNow(tx, job))) await queue.bringForward(tx, id, attempt);
-    return requeueDelivery(tx, id);
+    return requeueDelivery(tx, scope, id);
   });
 }

@@ -40,10 +40,10 @@ export interface DiscountPatch extends Terms {
 const date = (text: string | null | undefined) => (text ? new Date(text) : null);
 
 /** Every product id must name one of the tenant's undeleted products (of this mode): else a 422 naming each. */
-async function checkProducts(tx: Tx, ids: string[] | null): Promise<string[] | null> {
+async function checkProducts(tx: Tx, scope: TenantScope, ids: string[] | null): Promise<string[] | null> {
   if (!ids) return null;
   const unique = [...new Set(ids)];
-  const found = new Set(await existingProductIds(tx, unique.filter((id) => isId('product', id))));
+  const found = new Set(await existingProductIds(tx, scope, unique.filter((id) => isId('product', id))));
   const errors: FieldError[] = ids.flatMap((id, i) => (found.has(id) ? [] : [{ pointer: `/product_ids/${i}`, detail: 'no such product' }]));
   if (errors.length) throw unprocessable(errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '), errors);
   return unique;
@@ -53,7 +53,7 @@ export async function createDiscount({ pool }: ServiceContext, scope: TenantScop
   return withTenant(pool, scope, async (tx) => {
     const row = await insertDiscount(tx, scope, newId('discount'), {
       name: input.name, percent_off: input.percent_off ?? null, amount_off: input.amount_off ?? null, currency: input.currency ?? null,
-      product_ids: await checkProducts(tx, input.product_ids ?? null), min_subtotal: input.min_subtotal ?? null,
+      product_ids: await checkProducts(tx, scope, input.product_ids ?? null), min_subtotal: input.min_subtotal ?? null,
       starts_at: date(input.starts_at), ends_at: date(input.ends_at), active: input.active ?? true, metadata: input.metadata ?? {},
     });
     await recordEvent(tx, scope, 'discount.created', presentDiscount(row));
@@ -63,20 +63,20 @@ export async function createDiscount({ pool }: ServiceContext, scope: TenantScop
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listDiscounts({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }): Promise<DiscountRow[]> {
-  return withTenant(pool, scope, (tx) => listDiscountRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listDiscountRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getDiscount({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<DiscountRow> {
-  return withTenant(pool, scope, (tx) => findOr404('discount', id, (id) => findDiscount(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('discount', id, (id) => findDiscount(tx, scope, id)));
 }
 
 /** A JSON merge patch of the terms (name, products, minimum, window, active, metadata). */
 export async function updateDiscount({ pool }: ServiceContext, scope: TenantScope, id: string, patch: DiscountPatch): Promise<DiscountRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('discount', id, (id) => findDiscount(tx, id, { forUpdate: true }));
+    const before = await findOr404('discount', id, (id) => findDiscount(tx, scope, id, { forUpdate: true }));
     const terms = {
       name: patched(patch.name, before.name),
-      product_ids: patch.product_ids === undefined ? before.product_ids : await checkProducts(tx, patch.product_ids),
+      product_ids: patch.product_ids === undefined ? before.product_ids : await checkProducts(tx, scope, patch.product_ids),
       min_subtotal: patched(patch.min_subtotal, before.min_subtotal),
       starts_at: patch.starts_at === undefined ? before.starts_at : date(patch.starts_at),
       ends_at: patch.ends_at === undefined ? before.ends_at : date(patch.ends_at),
@@ -89,7 +89,7 @@ export async function updateDiscount({ pool }: ServiceContext, scope: TenantScop
     if (terms.min_subtotal !== null && before.currency === null) {
       throw unprocessable('a minimum subtotal needs the discount\'s currency', [{ pointer: '/min_subtotal', detail: 'the discount has no currency to count it in' }]);
     }
-    const after = (await updateDiscountTerms(tx, id, terms))!;
+    const after = (await updateDiscountTerms(tx, scope, id, terms))!;
     await recordUpdate(tx, scope, 'discount.updated', presentDiscount(before), presentDiscount(after));
     return after;
   });
@@ -97,8 +97,8 @@ export async function updateDiscount({ pool }: ServiceContext, scope: TenantScop
 
 export async function deleteDiscount({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const discount = await findOr404('discount', id, (id) => findDiscount(tx, id, { forUpdate: true }));
-    await softDeleteDiscount(tx, id);
+    const discount = await findOr404('discount', id, (id) => findDiscount(tx, scope, id, { forUpdate: true }));
+    await softDeleteDiscount(tx, scope, id);
     await recordEvent(tx, scope, 'discount.deleted', presentDiscount(discount));
   });
 }

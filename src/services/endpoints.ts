@@ -15,6 +15,8 @@ import { withTenant } from '../db/tenant.ts';
 import { unprocessable } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { TenantScope } from '../scope.ts';
+import { recordAudit } from './audit.ts';
+import type { Auth } from './credentials.ts';
 import { recordEvent } from './events.ts';
 import { acceptableUrl, findOr404, mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
 
@@ -47,13 +49,13 @@ export interface EndpointPatch {
   enabled?: boolean;
 }
 
-const existing = (tx: Tx, id: string, lock = false) => findOr404('endpoint', id, (id) => findEndpoint(tx, id, lock));
+const existing = (tx: Tx, scope: TenantScope, id: string, lock = false) => findOr404('endpoint', id, (id) => findEndpoint(tx, scope, id, lock));
 
 export async function createEndpoint({ config, pool }: ServiceContext, scope: TenantScope, input: EndpointInput): Promise<EndpointRow> {
   const url = acceptableUrl(config, input.url);
   return withTenant(pool, scope, async (tx) => {
     await lockEndpointCreation(tx, scope.tenantId, scope.mode);
-    if ((await countEndpoints(tx)) >= MAX_ENDPOINTS) {
+    if ((await countEndpoints(tx, scope)) >= MAX_ENDPOINTS) {
       throw unprocessable(`at most ${MAX_ENDPOINTS} webhook endpoints per tenant and mode; delete one first`);
     }
     const id = newId('endpoint');
@@ -72,23 +74,23 @@ async function addSecret(tx: Tx, key: Buffer, scope: TenantScope, endpointId: st
 }
 
 export async function listEndpointsOf({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string }) {
-  return withTenant(pool, scope, (tx) => listEndpoints(tx, { limit: page.limit + 1, startingAfter: page.startingAfter }));
+  return withTenant(pool, scope, (tx) => listEndpoints(tx, scope, { limit: page.limit + 1, startingAfter: page.startingAfter }));
 }
 
 /** The endpoint with its delivery statistics over the last hour and day. */
 export async function getEndpoint({ pool, clock }: ServiceContext, scope: TenantScope, id: string): Promise<{ endpoint: EndpointRow; stats: EndpointStats }> {
   return withTenant(pool, scope, async (tx) => {
-    const endpoint = await existing(tx, id);
-    return { endpoint, stats: await endpointAttemptStats(tx, id, clock.now()) };
+    const endpoint = await existing(tx, scope, id);
+    return { endpoint, stats: await endpointAttemptStats(tx, scope, id, clock.now()) };
   });
 }
 
 export async function patchEndpoint({ config, pool }: ServiceContext, scope: TenantScope, id: string, patch: EndpointPatch): Promise<EndpointRow> {
   const url = patch.url === undefined ? undefined : acceptableUrl(config, patch.url);
   return withTenant(pool, scope, async (tx) => {
-    const row = await existing(tx, id, true);
+    const row = await existing(tx, scope, id, true);
     const enabled = patch.enabled ?? row.enabled;
-    return updateEndpoint(tx, id, {
+    return updateEndpoint(tx, scope, id, {
       url: url ?? row.url,
       eventTypes: patch.event_types ? [...new Set(patch.event_types)] : row.event_types,
       description: patch.description === undefined ? row.description : patch.description,
@@ -102,18 +104,19 @@ export async function patchEndpoint({ config, pool }: ServiceContext, scope: Ten
 
 export async function deleteEndpoint({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    await existing(tx, id, true);
-    await markEndpointDeleted(tx, id);
-    await deleteSecrets(tx, id);
-    await cancelPendingDeliveries(tx, id, 'endpoint deleted');
+    await existing(tx, scope, id, true);
+    await markEndpointDeleted(tx, scope, id);
+    await deleteSecrets(tx, scope, id);
+    await cancelPendingDeliveries(tx, scope, id, 'endpoint deleted');
   });
 }
 
-/** The current signing secret, in clear. */
-export async function revealSecret({ config, pool, clock }: ServiceContext, scope: TenantScope, id: string): Promise<string> {
-  return withTenant(pool, scope, async (tx) => {
-    await existing(tx, id);
-    const [current] = await secretsForSigning(tx, config.encryptionKey, scope, id, clock.now());
+/** The current signing secret, in clear; the audit log records who saw it. */
+export async function revealSecret({ config, pool, clock }: ServiceContext, auth: Auth, id: string): Promise<string> {
+  return withTenant(pool, auth, async (tx) => {
+    await existing(tx, auth, id);
+    const [current] = await secretsForSigning(tx, config.encryptionKey, auth, id, clock.now());
+    await recordAudit(tx, auth, { action: 'endpoint.secret_revealed', target: { type: 'webhook_endpoint', id } });
     return current;
   });
 }
@@ -122,21 +125,23 @@ export async function revealSecret({ config, pool, clock }: ServiceContext, scop
  * A new current secret; the ones signing now keep signing beside it for `overlapSeconds`
  * (0: they stop at once and are erased). Returns when the last previous secret stops signing.
  */
-export async function rotateSecret({ config, pool, clock }: ServiceContext, scope: TenantScope, id: string, overlapSeconds: number): Promise<Date | null> {
+export async function rotateSecret({ config, pool, clock }: ServiceContext, auth: Auth, id: string, overlapSeconds: number): Promise<Date | null> {
+  const scope: TenantScope = auth;
   return withTenant(pool, scope, async (tx) => {
-    await existing(tx, id, true);
+    await existing(tx, scope, id, true);
     const now = clock.now();
-    const version = await nextSecretVersion(tx, id);
-    const until = await expireSecrets(tx, id, overlapSeconds, MAX_SIGNING_SECRETS - 1, now);
-    await deleteExpiredSecrets(tx, id, now);
+    const version = await nextSecretVersion(tx, scope, id);
+    const until = await expireSecrets(tx, scope, id, overlapSeconds, MAX_SIGNING_SECRETS - 1, now);
+    await deleteExpiredSecrets(tx, scope, id, now);
     await addSecret(tx, config.encryptionKey, scope, id, version);
+    await recordAudit(tx, auth, { action: 'endpoint.secret_rotated', target: { type: 'webhook_endpoint', id }, data: { overlap_seconds: overlapSeconds } });
     return until;
   });
 }
 
 /** Every secret that signs at `now` (current first), in clear, for the deliver worker. */
 export async function secretsForSigning(tx: Tx, key: Buffer, scope: TenantScope, endpointId: string, now: Date): Promise<string[]> {
-  const sealed = await signingSecrets(tx, endpointId, now);
+  const sealed = await signingSecrets(tx, scope, endpointId, now);
   return sealed.map((s) => decryptSecret(key, { tenantId: scope.tenantId, endpointId }, s));
 }
 
@@ -146,9 +151,9 @@ export async function secretsForSigning(tx: Tx, key: Buffer, scope: TenantScope,
  * the caller's transaction. Once per disable.
  */
 export async function disableAutomatically(tx: Tx, scope: TenantScope, endpointId: string, reason: string): Promise<boolean> {
-  const row = await disableEndpoint(tx, endpointId, reason);
+  const row = await disableEndpoint(tx, scope, endpointId, reason);
   if (!row) return false;
-  await cancelPendingDeliveries(tx, endpointId, 'endpoint disabled');
+  await cancelPendingDeliveries(tx, scope, endpointId, 'endpoint disabled');
   await recordEvent(tx, scope, 'endpoint.disabled', { endpoint_id: endpointId, reason });
   return true;
 }

@@ -46,10 +46,10 @@ export async function createCustomEvent({ pool }: ServiceContext, scope: TenantS
 }
 
 export async function getEvent({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<EventRow> {
-  return withTenant(pool, scope, (tx) => findOr404('event', id, (id) => findEvent(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('event', id, (id) => findEvent(tx, scope, id)));
 }
 
 /** Newest first; returns up to limit + 1 rows (the extra one only says there is more). */
 export async function listEvents({ pool }: ServiceContext, scope: TenantScope, filter: EventFilter): Promise<EventRow[]> {
-  return withTenant(pool, scope, (tx) => listEventRows(tx, { ...filter, limit: filter.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listEventRows(tx, scope, { ...filter, limit: filter.limit + 1 }));
 }

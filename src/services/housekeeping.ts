@@ -37,7 +37,7 @@ export async function expireCheckouts(services: ServiceContext): Promise<number>
     let changed = 0;
     for (const { scope, ids } of byScope(batch)) {
       changed += await withTenant(pool, scope, async (tx) => {
-        const rows = await expireCheckoutRows(tx, ids, now);
+        const rows = await expireCheckoutRows(tx, scope, ids, now);
         for (const row of rows) await recordEvent(tx, scope, 'checkout.expired', presentCheckout(row));
         return rows.length;
       });

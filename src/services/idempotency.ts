@@ -19,6 +19,11 @@ export interface Answer {
 
 export interface KeyedRequest {
   key: string;
+  /**
+   * The caller's organization: two organizations of a tenant never replay each other's answers.
+   * Null on the storefront, whose keys are scoped to the cart token instead.
+   */
+  orgId: string | null;
   method: string;
   path: string;
   body: unknown;
@@ -41,10 +46,10 @@ export async function idempotently({ pool }: ServiceContext, scope: TenantScope,
       throw err;
     });
     await tx.query(`select set_config('lock_timeout', '0', true)`);
-    if (!claimed) return replay(await findIdempotencyKey(tx, request.key), fingerprint);
-    if (Math.random() < PURGE_CHANCE) await purgeExpiredIdempotencyKeys(tx);
+    if (!claimed) return replay(await findIdempotencyKey(tx, scope, request.key), fingerprint);
+    if (Math.random() < PURGE_CHANCE) await purgeExpiredIdempotencyKeys(tx, scope);
     const answer = await joiningTransaction(scope, tx, work);
-    await completeIdempotencyKey(tx, request.key, answer.status, answer.body);
+    await completeIdempotencyKey(tx, scope, request.key, answer.status, answer.body);
     return answer;
   });
 }
@@ -67,9 +72,13 @@ function replay(record: Awaited<ReturnType<typeof findIdempotencyKey>>, fingerpr
   return { status: record.status, body: record.body ?? undefined, headers: { 'idempotent-replayed': 'true' } };
 }
 
-/** Method, path and body; the body canonically (keys sorted), so key order does not matter. */
+/**
+ * Organization, method, path and body; the body canonically (keys sorted), so key order does not
+ * matter. The key is scoped to (tenant, mode) as DESIGN says; the organization in the fingerprint
+ * makes another organization's reuse of a key a 422 rather than a replay of an answer it may not see.
+ */
 export function fingerprintOf(request: KeyedRequest): string {
-  return createHash('sha256').update(`${request.method.toUpperCase()} ${request.path}\n${canonicalJson(request.body ?? null)}`).digest('hex');
+  return createHash('sha256').update(`${request.orgId ?? ''} ${request.method.toUpperCase()} ${request.path}\n${canonicalJson(request.body ?? null)}`).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

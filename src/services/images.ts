@@ -54,8 +54,8 @@ export function inspectUpload(upload: Pick<ImageUpload, 'contentType' | 'bytes'>
 
 export async function listImages({ pool }: ServiceContext, scope: TenantScope, productId: string, page: { limit: number; startingAfter?: string }): Promise<ImageRow[]> {
   return withTenant(pool, scope, async (tx) => {
-    await findOr404('product', productId, (id) => findProduct(tx, id));
-    return listImageRows(tx, productId, { ...page, limit: page.limit + 1 });
+    await findOr404('product', productId, (id) => findProduct(tx, scope, id));
+    return listImageRows(tx, scope, productId, { ...page, limit: page.limit + 1 });
   });
 }
 
@@ -65,22 +65,22 @@ export async function addImage(services: ServiceContext, scope: TenantScope, pro
     ? { url: acceptableUrl(services.config, input.url), alt: input.alt ?? null, content: null, content_type: null, width: null, height: null, sha256: null }
     : { url: null, alt: input.alt ?? null, content: input.bytes, content_type: input.contentType, ...inspectUpload(input) };
   return changingProduct(services, scope, productId, async (tx) => {
-    const slots = await imageSlots(tx, productId);
+    const slots = await imageSlots(tx, scope, productId);
     if (slots.count >= MAX_IMAGES) throw unprocessable(`a product has at most ${MAX_IMAGES} images`);
     return insertImage(tx, scope, productId, { ...fields, id: newId('image'), position: input.position ?? slots.next_position });
   });
 }
 
 export async function getImage({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<ImageRow> {
-  return withTenant(pool, scope, (tx) => findOr404('image', id, (id) => findImage(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('image', id, (id) => findImage(tx, scope, id)));
 }
 
 /** A JSON merge patch of alt and position; records product.updated. */
 export async function updateImage(services: ServiceContext, scope: TenantScope, id: string, patch: { alt?: string | null; position?: number }): Promise<ImageRow> {
   const image = await getImage(services, scope, id);
   return changingProduct(services, scope, image.product_id, async (tx) => {
-    const before = await findOr404('image', id, (id) => findImage(tx, id, { forUpdate: true }));
-    return (await updateImageRow(tx, id, { alt: patched(patch.alt, before.alt), position: patched(patch.position, before.position) }))!;
+    const before = await findOr404('image', id, (id) => findImage(tx, scope, id, { forUpdate: true }));
+    return (await updateImageRow(tx, scope, id, { alt: patched(patch.alt, before.alt), position: patched(patch.position, before.position) }))!;
   });
 }
 
@@ -88,14 +88,14 @@ export async function updateImage(services: ServiceContext, scope: TenantScope, 
 export async function deleteImage(services: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   const image = await getImage(services, scope, id);
   await changingProduct(services, scope, image.product_id, async (tx) => {
-    await findOr404('image', id, (id) => findImage(tx, id, { forUpdate: true }));
-    await deleteImageRow(tx, id);
+    await findOr404('image', id, (id) => findImage(tx, scope, id, { forUpdate: true }));
+    await deleteImageRow(tx, scope, id);
   });
 }
 
 /** The stored bytes of an uploaded image; a URL reference has none (404: Herald never fetches it). */
 export async function imageContent({ pool }: ServiceContext, scope: TenantScope, id: string, options: { activeOnly?: boolean } = {}) {
-  const found = await withTenant(pool, scope, (tx) => findOr404('image', id, (id) => findImageContent(tx, id, options)));
+  const found = await withTenant(pool, scope, (tx) => findOr404('image', id, (id) => findImageContent(tx, scope, id, options)));
   if (!found.content) throw notFound('this image is a URL reference: Herald stores no content for it; fetch its url');
   return { bytes: found.content, contentType: found.content_type!, etag: `"${found.sha256}"` };
 }
@@ -103,10 +103,10 @@ export async function imageContent({ pool }: ServiceContext, scope: TenantScope,
 /** Runs `change` with the product locked, then bumps it and records product.updated (before → after). */
 async function changingProduct<T>({ pool }: ServiceContext, scope: TenantScope, productId: string, change: (tx: Tx) => Promise<T>): Promise<T> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('product', productId, (id) => findProduct(tx, id, { forUpdate: true }));
+    const before = await findOr404('product', productId, (id) => findProduct(tx, scope, id, { forUpdate: true }));
     const result = await change(tx);
-    await touchProduct(tx, productId);
-    await recordUpdate(tx, scope, 'product.updated', presentProduct(before), presentProduct((await findProduct(tx, productId))!));
+    await touchProduct(tx, scope, productId);
+    await recordUpdate(tx, scope, 'product.updated', presentProduct(before), presentProduct((await findProduct(tx, scope, productId))!));
     return result;
   });
 }

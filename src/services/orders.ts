@@ -32,8 +32,8 @@ const AT_BODY = { line: (i: number) => `/line_items/${i}/variant_id`, coupon: '/
 
 export async function createOrder({ pool, clock }: ServiceContext, scope: TenantScope, input: NewOrder): Promise<OrderRow> {
   return withTenant(pool, scope, async (tx) => {
-    const q = await quote(tx, clock.now(), input.line_items, input.coupon_code, AT_BODY);
-    if (input.customer_id && !(isId('customer', input.customer_id) && (await customerExists(tx, input.customer_id)))) {
+    const q = await quote(tx, scope, clock.now(), input.line_items, input.coupon_code, AT_BODY);
+    if (input.customer_id && !(isId('customer', input.customer_id) && (await customerExists(tx, scope, input.customer_id)))) {
       throw unprocessable('no such customer', [{ pointer: '/customer_id', detail: 'no such customer' }]);
     }
     const row = await insertOrder(tx, scope, {
@@ -59,7 +59,7 @@ export async function placeCheckoutOrder(
     subtotal: checkout.subtotal, discount: checkout.discount, discounts: checkout.discounts, total: checkout.total, metadata: {},
     email: checkout.email, shipping_address: checkout.shipping_address, checkout_id: checkout.id, source: 'storefront', payment_due_at: paymentDueAt,
   }, checkout.line_items.map((l, position) => ({ ...l, id: newId('lineItem'), position })));
-  await takeStockAndCoupon(tx, order);
+  await takeStockAndCoupon(tx, scope, order);
   return order;
 }
 
@@ -67,19 +67,19 @@ export async function placeCheckoutOrder(
 export async function listOrders(
   { pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string; status?: OrderStatus; customerId?: string },
 ): Promise<OrderRow[]> {
-  return withTenant(pool, scope, (tx) => listOrderRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listOrderRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 export async function getOrder({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<OrderRow> {
-  return withTenant(pool, scope, (tx) => findOr404('order', id, (id) => findOrder(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('order', id, (id) => findOrder(tx, scope, id)));
 }
 
 /** Only metadata may change on an order (a JSON merge patch). */
 export async function updateOrder({ pool }: ServiceContext, scope: TenantScope, id: string, patch: { metadata?: MetadataPatch }): Promise<OrderRow> {
   return withTenant(pool, scope, async (tx) => {
     // Locked: a concurrent PATCH or move must not slip between this read and the update.
-    const before = await findOr404('order', id, (id) => findOrder(tx, id, { forUpdate: true }));
-    const after = (await updateOrderMetadata(tx, id, mergeMetadata(before.metadata, patch.metadata)))!;
+    const before = await findOr404('order', id, (id) => findOrder(tx, scope, id, { forUpdate: true }));
+    const after = (await updateOrderMetadata(tx, scope, id, mergeMetadata(before.metadata, patch.metadata)))!;
     await recordUpdate(tx, scope, 'order.updated', presentOrder(before), presentOrder(after));
     return after;
   });
@@ -96,13 +96,13 @@ const MOVES = {
 export async function moveOrder({ pool }: ServiceContext, scope: TenantScope, id: string, action: Action): Promise<OrderRow> {
   const move = MOVES[action];
   return withTenant(pool, scope, async (tx) => {
-    const current = await findOr404('order', id, (id) => findOrder(tx, id, { forUpdate: true }));
+    const current = await findOr404('order', id, (id) => findOrder(tx, scope, id, { forUpdate: true }));
     // Paying takes the stock and coupon unless the order holds them already; cancelling returns them.
     const reserved = action === 'cancel' ? false : action === 'pay' ? true : current.reserved;
-    const order = await transitionOrder(tx, id, { from: [...move.from], to: move.to, reserved });
+    const order = await transitionOrder(tx, scope, id, { from: [...move.from], to: move.to, reserved });
     if (!order) throw conflict(`cannot ${action} an order that is ${current.status}`);
-    if (reserved && !current.reserved) await takeStockAndCoupon(tx, order);
-    if (!reserved && current.reserved) await returnStockAndCoupon(tx, order);
+    if (reserved && !current.reserved) await takeStockAndCoupon(tx, scope, order);
+    if (!reserved && current.reserved) await returnStockAndCoupon(tx, scope, order);
     await recordEvent(tx, scope, `order.${move.to}`, presentOrder(order));
     return order;
   });
@@ -115,24 +115,24 @@ export async function moveOrder({ pool }: ServiceContext, scope: TenantScope, id
  */
 export async function cancelUnpaidOrder({ pool }: ServiceContext, scope: TenantScope, id: string, now: Date): Promise<boolean> {
   return withTenant(pool, scope, async (tx) => {
-    const current = await findOrder(tx, id, { forUpdate: true });
+    const current = await findOrder(tx, scope, id, { forUpdate: true });
     if (!current || current.source !== 'storefront') return false;
-    const order = await transitionOrder(tx, id, { from: ['pending'], to: 'cancelled', reserved: false, dueBy: now });
+    const order = await transitionOrder(tx, scope, id, { from: ['pending'], to: 'cancelled', reserved: false, dueBy: now });
     if (!order) return false;
-    if (current.reserved) await returnStockAndCoupon(tx, order);
+    if (current.reserved) await returnStockAndCoupon(tx, scope, order);
     await recordEvent(tx, scope, 'order.cancelled', presentOrder(order));
     return true;
   });
 }
 
-async function takeStockAndCoupon(tx: Tx, order: OrderRow): Promise<void> {
-  const { moved, wanted } = await moveInventory(tx, order.id, -1);
+async function takeStockAndCoupon(tx: Tx, scope: TenantScope, order: OrderRow): Promise<void> {
+  const { moved, wanted } = await moveInventory(tx, scope, order.id, -1);
   if (moved < wanted) throw conflict('insufficient inventory for this order (or a variant was deleted)');
-  if (order.coupon_id && !(await redeemCoupon(tx, order.coupon_id, 1))) throw conflict('the coupon has reached its redemption limit');
+  if (order.coupon_id && !(await redeemCoupon(tx, scope, order.coupon_id, 1))) throw conflict('the coupon has reached its redemption limit');
 }
 
 /** A cancelled order was never shipped: its stock and its coupon redemption come back. */
-async function returnStockAndCoupon(tx: Tx, order: OrderRow): Promise<void> {
-  await moveInventory(tx, order.id, 1);
-  if (order.coupon_id) await redeemCoupon(tx, order.coupon_id, -1);
+async function returnStockAndCoupon(tx: Tx, scope: TenantScope, order: OrderRow): Promise<void> {
+  await moveInventory(tx, scope, order.id, 1);
+  if (order.coupon_id) await redeemCoupon(tx, scope, order.coupon_id, -1);
 }

@@ -1,23 +1,25 @@
-// Password hashing with scrypt (node:crypto; memory-hard, no native dependency).
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+// Password hashing with scrypt (node:crypto; memory-hard, no native dependency). A stored hash is
+// `scrypt$N$r$p$salt$hash`. The runtime never reads stored hashes (sql/021): it is given a user's
+// parameters and salt (`scrypt$N$r$p$salt`), derives the candidate from the password offered, and
+// asks the database whether the candidate is the stored hash.
+import { randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 const PARAMS = { N: 16384, r: 8, p: 1 };
+const KEY_LENGTH = 32;
 
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, 32, PARAMS);
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+  return derive(password, `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${randomBytes(16).toString('base64')}`);
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, N, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt') return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(N), r: Number(r), p: Number(p) });
-  return timingSafeEqual(actual, expected);
+/** The full hash string for `password` under stored parameters and salt (`scrypt$N$r$p$salt`). */
+export async function derive(password: string, params: string): Promise<string> {
+  const [scheme, N, r, p, salt] = params.split('$');
+  if (scheme !== 'scrypt') throw new Error('unknown password hash scheme');
+  const hash = await scryptAsync(password, Buffer.from(salt, 'base64'), KEY_LENGTH, { N: Number(N), r: Number(r), p: Number(p) });
+  return `${params}$${hash.toString('base64')}`;
 }
 
 /** Spent on unknown users too, so login timing does not reveal which emails exist. */
-export const DUMMY_HASH = await hashPassword('not-a-real-password');
+export const DUMMY_PARAMS = `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${randomBytes(16).toString('base64')}`;

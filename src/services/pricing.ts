@@ -9,6 +9,7 @@ import type { Tx } from '../db/pool.ts';
 import { findSellableVariants, type SellableVariant } from '../db/products.ts';
 import { unprocessable, type FieldError } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
+import type { TenantScope } from '../scope.ts';
 import { couponProblem, discountFor } from './coupons.ts';
 
 export interface Line {
@@ -35,12 +36,12 @@ export interface Pointers {
   coupon: string;
 }
 
-export async function quote(tx: Tx, now: Date, lines: Line[], couponCode: string | null | undefined, at: Pointers): Promise<Quote> {
-  const items = await priceLines(tx, lines, at);
+export async function quote(tx: Tx, scope: TenantScope, now: Date, lines: Line[], couponCode: string | null | undefined, at: Pointers): Promise<Quote> {
+  const items = await priceLines(tx, scope, lines, at);
   const currency = items[0].currency;
   const subtotal = items.reduce((sum, item) => sum + item.unit_price * item.quantity, 0);
-  const coupon = couponCode ? await applicableCoupon(tx, couponCode, currency, now, at.coupon) : undefined;
-  const automatic = bestDiscount(await liveDiscounts(tx, currency, now), items, subtotal);
+  const coupon = couponCode ? await applicableCoupon(tx, scope, couponCode, currency, now, at.coupon) : undefined;
+  const automatic = bestDiscount(await liveDiscounts(tx, scope, currency, now), items, subtotal);
   const discounts: AppliedDiscount[] = automatic ? [{ id: automatic.discount.id, amount: automatic.amount }] : [];
   if (coupon) discounts.push({ id: coupon.id, amount: discountFor(coupon, subtotal - (automatic?.amount ?? 0)) });
   const discount = discounts.reduce((sum, d) => sum + d.amount, 0);
@@ -48,9 +49,9 @@ export async function quote(tx: Tx, now: Date, lines: Line[], couponCode: string
 }
 
 /** Snapshots each line from the tenant's own, sellable variant; all in one currency. */
-async function priceLines(tx: Tx, lines: Line[], at: Pointers): Promise<PricedLine[]> {
+async function priceLines(tx: Tx, scope: TenantScope, lines: Line[], at: Pointers): Promise<PricedLine[]> {
   const ids = lines.map((l) => l.variant_id).filter((id) => isId('variant', id));
-  const variants = new Map<string, SellableVariant>((await findSellableVariants(tx, ids)).map((v) => [v.id, v]));
+  const variants = new Map<string, SellableVariant>((await findSellableVariants(tx, scope, ids)).map((v) => [v.id, v]));
   const errors: FieldError[] = [];
   // The currency is the first orderable line's; the other lines must match it.
   const currency = lines.map((l) => variants.get(l.variant_id)).find((v) => v?.product_active)?.currency;
@@ -69,8 +70,8 @@ async function priceLines(tx: Tx, lines: Line[], at: Pointers): Promise<PricedLi
   return items as PricedLine[];
 }
 
-async function applicableCoupon(tx: Tx, code: string, currency: string, now: Date, pointer: string): Promise<CouponRow> {
-  const coupon = await findCouponByCode(tx, code);
+async function applicableCoupon(tx: Tx, scope: TenantScope, code: string, currency: string, now: Date, pointer: string): Promise<CouponRow> {
+  const coupon = await findCouponByCode(tx, scope, code);
   const problem = coupon ? couponProblem(coupon, currency, now) : 'no such coupon';
   if (problem) throw unprocessable(problem, [{ pointer, detail: problem }]);
   return coupon!;

@@ -47,26 +47,26 @@ export async function createProduct({ pool }: ServiceContext, scope: TenantScope
 
 /** Newest first; returns up to limit + 1 rows (the extra one only says there is more). */
 export async function listProducts({ pool }: ServiceContext, scope: TenantScope, page: { limit: number; startingAfter?: string; activeOnly?: boolean }): Promise<ProductRow[]> {
-  return withTenant(pool, scope, (tx) => listProductRows(tx, { ...page, limit: page.limit + 1 }));
+  return withTenant(pool, scope, (tx) => listProductRows(tx, scope, { ...page, limit: page.limit + 1 }));
 }
 
 /** A missing, deleted, other tenant's or other mode's product (or an inactive one with activeOnly) is not found. */
 export async function getProduct({ pool }: ServiceContext, scope: TenantScope, id: string, options: { activeOnly?: boolean } = {}): Promise<ProductRow> {
-  return withTenant(pool, scope, (tx) => findOr404('product', id, (id) => findProduct(tx, id, options)));
+  return withTenant(pool, scope, (tx) => findOr404('product', id, (id) => findProduct(tx, scope, id, options)));
 }
 
 /** A JSON merge patch; `variants` replaces the list (ids keep existing variants, the rest are deleted). */
 export async function updateProduct({ pool }: ServiceContext, scope: TenantScope, id: string, patch: ProductPatch): Promise<ProductRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('product', id, (id) => findProduct(tx, id, { forUpdate: true }));
-    await updateProductRow(tx, id, {
+    const before = await findOr404('product', id, (id) => findProduct(tx, scope, id, { forUpdate: true }));
+    await updateProductRow(tx, scope, id, {
       name: patched(patch.name, before.name),
       description: patched(patch.description, before.description),
       active: patched(patch.active, before.active),
       metadata: mergeMetadata(before.metadata, patch.metadata),
     });
     if (patch.variants) await replaceVariants(tx, scope, before, patch.variants);
-    const after = (await findProduct(tx, id))!;
+    const after = (await findProduct(tx, scope, id))!;
     await recordUpdate(tx, scope, 'product.updated', presentProduct(before), presentProduct(after));
     return after;
   }).catch(duplicateSku);
@@ -85,10 +85,10 @@ async function replaceVariants(tx: Tx, scope: TenantScope, product: ProductRow, 
   const positioned = variants.map((v, position) => ({ ...v, position }));
   const kept = positioned.filter((v): v is typeof v & { id: string } => v.id !== undefined);
   // Delete first, so a sku moving from a removed variant to a new one is free again.
-  await deleteVariantsExcept(tx, product.id, kept.map((v) => v.id));
+  await deleteVariantsExcept(tx, scope, product.id, kept.map((v) => v.id));
   if (kept.length) {
-    await parkVariants(tx, product.id, kept.map((v) => v.id));
-    await updateVariants(tx, product.id, kept);
+    await parkVariants(tx, scope, product.id, kept.map((v) => v.id));
+    await updateVariants(tx, scope, product.id, kept);
   }
   const added = positioned.filter((v) => v.id === undefined).map((v) => ({ ...v, id: newId('variant') }));
   if (added.length) await insertVariants(tx, scope, product.id, added);
@@ -96,9 +96,9 @@ async function replaceVariants(tx: Tx, scope: TenantScope, product: ProductRow, 
 
 export async function deleteProduct({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const product = await findOr404('product', id, (id) => findProduct(tx, id, { forUpdate: true }));
-    await deleteVariantsExcept(tx, id, []);
-    await softDeleteProduct(tx, id);
+    const product = await findOr404('product', id, (id) => findProduct(tx, scope, id, { forUpdate: true }));
+    await deleteVariantsExcept(tx, scope, id, []);
+    await softDeleteProduct(tx, scope, id);
     await recordEvent(tx, scope, 'product.deleted', presentProduct(product));
   });
 }

@@ -11,6 +11,8 @@ import { conflict, unprocessable } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Queue } from '../queue/index.ts';
 import type { TenantScope } from '../scope.ts';
+import { recordAudit } from './audit.ts';
+import type { Auth } from './credentials.ts';
 import { recordEvent } from './events.ts';
 import { findOr404 } from './resources.ts';
 
@@ -18,8 +20,8 @@ import { findOr404 } from './resources.ts';
 export const MAX_REPLAY_EVENTS = 10_000;
 
 /** The endpoint, locked, if it exists and is enabled. */
-async function enabledEndpoint(tx: Tx, id: string): Promise<EndpointRow> {
-  const endpoint = await findOr404('endpoint', id, (id) => findEndpoint(tx, id, true));
+async function enabledEndpoint(tx: Tx, scope: TenantScope, id: string): Promise<EndpointRow> {
+  const endpoint = await findOr404('endpoint', id, (id) => findEndpoint(tx, scope, id, true));
   if (!endpoint.enabled) throw conflict('the endpoint is disabled; enable it first');
   return endpoint;
 }
@@ -37,10 +39,10 @@ async function deliverTo(tx: Tx, queue: Queue, scope: TenantScope, endpointId: s
  */
 export async function sendTestEvent({ pool, queue }: ServiceContext, scope: TenantScope, endpointId: string): Promise<DeliveryRow> {
   return withTenant(pool, scope, async (tx) => {
-    const endpoint = await enabledEndpoint(tx, endpointId);
+    const endpoint = await enabledEndpoint(tx, scope, endpointId);
     const event = await recordEvent(tx, scope, 'webhook.test', { endpoint_id: endpoint.id, message: 'A test event sent from Herald' });
     const [deliveryId] = await deliverTo(tx, queue, scope, endpoint.id, [event]);
-    return (await findDelivery(tx, deliveryId))!;
+    return (await findDelivery(tx, scope, deliveryId))!;
   });
 }
 
@@ -55,7 +57,8 @@ export interface ReplayWindow {
  * Re-delivers, once each and with their original webhook-id, the events of [since, until) that
  * the endpoint's filters accept, oldest first, as new deliveries. `dryRun` only counts them.
  */
-export async function replayEvents({ pool, queue, clock, config }: ServiceContext, scope: TenantScope, endpointId: string, window: ReplayWindow): Promise<number> {
+export async function replayEvents({ pool, queue, clock, config }: ServiceContext, auth: Auth, endpointId: string, window: ReplayWindow): Promise<number> {
+  const scope: TenantScope = auth;
   const retentionMs = config.eventRetentionMs;
   const now = clock.now().getTime();
   const until = window.until ?? new Date(now);
@@ -67,12 +70,18 @@ export async function replayEvents({ pool, queue, clock, config }: ServiceContex
   }
   if (until <= window.since) throw unprocessable('the window is empty', [{ pointer: '/until', detail: 'must be after since' }]);
   return withTenant(pool, scope, async (tx) => {
-    const endpoint = await enabledEndpoint(tx, endpointId);
-    const events = await eventsMatching(tx, { since: window.since, until, filters: endpoint.event_types, limit: MAX_REPLAY_EVENTS + 1 });
+    const endpoint = await enabledEndpoint(tx, scope, endpointId);
+    const events = await eventsMatching(tx, scope, { since: window.since, until, filters: endpoint.event_types, limit: MAX_REPLAY_EVENTS + 1 });
     if (events.length > MAX_REPLAY_EVENTS) {
       throw unprocessable(`more than ${MAX_REPLAY_EVENTS} events match; replay a shorter window`, [{ pointer: '/until', detail: 'narrow the window' }]);
     }
-    if (!window.dryRun) await deliverTo(tx, queue, scope, endpoint.id, events);
+    if (!window.dryRun) {
+      await deliverTo(tx, queue, scope, endpoint.id, events);
+      await recordAudit(tx, auth, {
+        action: 'endpoint.replayed', target: { type: 'webhook_endpoint', id: endpoint.id },
+        data: { since: window.since.toISOString(), until: until.toISOString(), count: events.length },
+      });
+    }
     return events.length;
   });
 }

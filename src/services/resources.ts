@@ -7,7 +7,7 @@ import { checkUrl } from '../net/address.ts';
 
 const NOUNS: Record<IdKind, string> = {
   product: 'product', variant: 'variant', customer: 'customer', address: 'address', order: 'order', lineItem: 'line item',
-  coupon: 'coupon', endpoint: 'webhook endpoint', event: 'event', delivery: 'delivery', attempt: 'attempt', apiKey: 'API key',
+  coupon: 'coupon', endpoint: 'webhook endpoint', event: 'event', delivery: 'delivery', attempt: 'attempt', apiKey: 'API key', audit: 'audit entry',
   image: 'image', discount: 'discount', cart: 'cart', cartItem: 'cart item', checkout: 'checkout', page: 'page', post: 'post',
 };
 

@@ -19,16 +19,16 @@ const duplicateSku = duplicateAs({ variants_sku: 'a variant with this sku alread
 
 export async function listVariants({ pool }: ServiceContext, scope: TenantScope, productId: string, page: { limit: number; startingAfter?: string }): Promise<VariantRow[]> {
   return withTenant(pool, scope, async (tx) => {
-    await findOr404('product', productId, (id) => findProduct(tx, id));
-    return listVariantRows(tx, productId, { ...page, limit: page.limit + 1 });
+    await findOr404('product', productId, (id) => findProduct(tx, scope, id));
+    return listVariantRows(tx, scope, productId, { ...page, limit: page.limit + 1 });
   });
 }
 
 export async function createVariant({ pool }: ServiceContext, scope: TenantScope, productId: string, input: VariantFields): Promise<VariantRow> {
   return withTenant(pool, scope, async (tx) => {
     // Locked, so concurrent additions count and position one after the other.
-    await findOr404('product', productId, (id) => findProduct(tx, id, { forUpdate: true }));
-    const slots = await variantSlots(tx, productId);
+    await findOr404('product', productId, (id) => findProduct(tx, scope, id, { forUpdate: true }));
+    const slots = await variantSlots(tx, scope, productId);
     if (slots.count >= MAX_VARIANTS) throw unprocessable(`a product has at most ${MAX_VARIANTS} variants`);
     const row = await insertVariant(tx, scope, productId, { ...input, id: newId('variant'), position: slots.next_position });
     await recordEvent(tx, scope, 'variant.created', presentVariant(row));
@@ -37,14 +37,14 @@ export async function createVariant({ pool }: ServiceContext, scope: TenantScope
 }
 
 export async function getVariant({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<VariantRow> {
-  return withTenant(pool, scope, (tx) => findOr404('variant', id, (id) => findVariant(tx, id)));
+  return withTenant(pool, scope, (tx) => findOr404('variant', id, (id) => findVariant(tx, scope, id)));
 }
 
 /** A JSON merge patch of sku, price, currency and inventory_quantity. */
 export async function updateVariant({ pool }: ServiceContext, scope: TenantScope, id: string, patch: Partial<VariantFields>): Promise<VariantRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('variant', id, (id) => findVariant(tx, id, { forUpdate: true }));
-    const after = (await updateVariantRow(tx, id, {
+    const before = await findOr404('variant', id, (id) => findVariant(tx, scope, id, { forUpdate: true }));
+    const after = (await updateVariantRow(tx, scope, id, {
       sku: patched(patch.sku, before.sku), price: patched(patch.price, before.price), currency: patched(patch.currency, before.currency),
       inventory_quantity: patched(patch.inventory_quantity, before.inventory_quantity),
     }))!;
@@ -56,10 +56,10 @@ export async function updateVariant({ pool }: ServiceContext, scope: TenantScope
 /** A product keeps at least one variant: deleting its last one is a 409 (delete the product instead). */
 export async function deleteVariant({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<void> {
   await withTenant(pool, scope, async (tx) => {
-    const variant = await findOr404('variant', id, (id) => findVariant(tx, id));
-    await findProduct(tx, variant.product_id, { forUpdate: true });
-    if ((await variantSlots(tx, variant.product_id)).count <= 1) throw conflict('this is the product\'s last variant; delete the product instead');
-    await softDeleteVariant(tx, id);
+    const variant = await findOr404('variant', id, (id) => findVariant(tx, scope, id));
+    await findProduct(tx, scope, variant.product_id, { forUpdate: true });
+    if ((await variantSlots(tx, scope, variant.product_id)).count <= 1) throw conflict('this is the product\'s last variant; delete the product instead');
+    await softDeleteVariant(tx, scope, id);
     await recordEvent(tx, scope, 'variant.deleted', presentVariant(variant));
   });
 }
@@ -67,8 +67,8 @@ export async function deleteVariant({ pool }: ServiceContext, scope: TenantScope
 /** Adds `adjustment` (negative to take) to the stock atomically; below zero is a 409 and changes nothing. */
 export async function adjustVariantInventory({ pool }: ServiceContext, scope: TenantScope, id: string, adjustment: number): Promise<VariantRow> {
   return withTenant(pool, scope, async (tx) => {
-    const before = await findOr404('variant', id, (id) => findVariant(tx, id, { forUpdate: true }));
-    const after = await adjustInventory(tx, id, adjustment, MAX_INVENTORY);
+    const before = await findOr404('variant', id, (id) => findVariant(tx, scope, id, { forUpdate: true }));
+    const after = await adjustInventory(tx, scope, id, adjustment, MAX_INVENTORY);
     if (!after) {
       const result = before.inventory_quantity + adjustment;
       if (result < 0) throw conflict(`insufficient inventory: ${before.inventory_quantity} in stock, ${-adjustment} requested`);

@@ -42,10 +42,10 @@ export interface TestApi {
 
 export async function startApi(configOverrides: Record<string, string> = {}): Promise<TestApi> {
   const db = await testDatabase();
-  const config = testConfig({ DATABASE_URL: db.url, ...configOverrides });
+  const config = testConfig({ DATABASE_URL: db.url, HERALD_RUNTIME_DATABASE_URL: db.runtimeUrl, ...configOverrides });
   const logger = createLogger(config.logLevel);
   const clock = new ManualClock();
-  const queue = new Queue({ databaseUrl: db.url, role: 'producer', pool: db.app, clock, logger });
+  const queue = new Queue({ databaseUrl: db.runtimeUrl, role: 'producer', pool: db.app, clock, logger });
   await queue.start();
   const services: ServiceContext = { config, pool: db.app, queue, clock, logger };
   const server: Server = await listen(createApp(services), 0, '127.0.0.1');

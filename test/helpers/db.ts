@@ -9,10 +9,16 @@ function env(name: string): string {
   return value;
 }
 
-export function urlFor(database: string): string {
-  const url = new URL(env('HERALD_TEST_SERVER_URL'));
+/** The owner's URL of `database`, or with `runtime` the runtime login's (herald_app). */
+export function urlFor(database: string, runtime = false): string {
+  const url = new URL(env(runtime ? 'HERALD_TEST_RUNTIME_SERVER_URL' : 'HERALD_TEST_SERVER_URL'));
   url.pathname = `/${database}`;
   return url.toString();
+}
+
+/** The runtime login's URL of the database whose owner URL this is. */
+export function runtimeUrlOf(ownerUrl: string): string {
+  return urlFor(new URL(ownerUrl).pathname.slice(1), true);
 }
 
 /** A new database with every migration applied; returns its owner URL. */
@@ -38,7 +44,10 @@ export async function freshDatabase(): Promise<string> {
 }
 
 export interface TestDatabase {
+  /** The owner's login. */
   url: string;
+  /** The runtime login (herald_app). */
+  runtimeUrl: string;
   /** As herald_app: row-level security applies. */
   app: Pool;
   /** As the owner: for arranging and inspecting state below the application. */
@@ -48,7 +57,8 @@ export interface TestDatabase {
 
 export async function testDatabase(): Promise<TestDatabase> {
   const url = await freshDatabase();
-  const app = createAppPool(url, 10);
+  const runtimeUrl = runtimeUrlOf(url);
+  const app = createAppPool(runtimeUrl, 10);
   const owner = createOwnerPool(url, 4);
-  return { url, app, owner, close: async () => { await app.end(); await owner.end(); } };
+  return { url, runtimeUrl, app, owner, close: async () => { await app.end(); await owner.end(); } };
 }

@@ -30,7 +30,7 @@ export async function startDeliveryStack(options: {
 } = {}): Promise<DeliveryStack> {
   const api = await startApi({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.api });
   const { logger, clock } = api.services;
-  const queue = new Queue({ databaseUrl: api.db.url, role: 'worker', pool: api.db.app, clock, logger });
+  const queue = new Queue({ databaseUrl: api.db.runtimeUrl, role: 'worker', pool: api.db.app, clock, logger });
   await queue.start();
   const workerConfig: Config = {
     ...testConfig({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.worker }),

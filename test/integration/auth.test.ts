@@ -66,6 +66,43 @@ test('a token without tenant_id or with a non-UUID-v4 tenant_id answers 401', as
   await expect401(t, `Bearer ${sign({ ...claims, tenant_id: '6ba7b810-9dad-11d1-80b4-00c04fd430c8' })}`, 'a UUID v1');
 });
 
+test('a token whose iat lies in the future answers 401, however short its stated lifetime (finding 7)', async (t) => {
+  const claims = await claimsFor();
+  // Signed with exp - iat within 15 minutes, but issued a day ahead: it would live a day and 15 minutes.
+  const future = now() + 86_400;
+  await expect401(t, `Bearer ${sign({ ...claims, iat: future, exp: future + 600 })}`, 'iat a day ahead');
+  await expect401(t, `Bearer ${sign({ ...claims, iat: now() + 60, exp: now() + 600 })}`, 'iat a minute ahead');
+  const fine = await api.request('GET', '/v1/api-keys', { headers: { authorization: `Bearer ${sign({ ...claims, iat: now(), exp: now() + 600 })}` } });
+  t.is(fine.status, 200, 'an iat of now is fine');
+});
+
+test('a token whose org_id is not an organization of its tenant answers 401 (finding 7)', async (t) => {
+  const claims = await claimsFor();
+  const other = await createTenant(api);
+  await expect401(t, `Bearer ${sign({ ...claims, org_id: other.orgId })}`, 'another tenant\'s organization');
+  await expect401(t, `Bearer ${sign({ ...claims, org_id: randomUUID() })}`, 'no organization at all');
+});
+
+test('a login with uppercase ids yields a token in lowercase, and the tenant\'s webhook secrets work with it (finding 2)', async (t) => {
+  const tenant = await createTenant(api);
+  const email = `upper-${randomUUID()}@example.com`;
+  const user = await api.admin('POST', '/admin/v1/users', { email, password: 'correct horse battery' });
+  await api.admin('POST', `/admin/v1/tenants/${tenant.id.toUpperCase()}/memberships`, { user_id: user.body.id.toUpperCase(), org_id: tenant.orgId.toUpperCase(), role: 'owner' });
+  const login = await api.request('POST', '/v1/auth/token', { body: { email, password: 'correct horse battery', tenant_id: tenant.id.toUpperCase(), org_id: tenant.orgId.toUpperCase() } });
+  t.is(login.status, 200);
+  const claims = jwt.decode(login.body.access_token) as Record<string, string>;
+  t.is(claims.tenant_id, tenant.id);
+  t.is(claims.org_id, tenant.orgId);
+  const token = login.body.access_token;
+  const endpoint = await api.request('POST', '/v1/webhook-endpoints', { token, body: { url: 'https://example.com/hook', event_types: ['*'], tenant_id: tenant.id.toUpperCase() } });
+  t.is(endpoint.status, 201, 'the caller\'s own tenant_id, in any case, is accepted');
+  // The secret is sealed with the tenant id as associated data: one spelling everywhere, so it opens.
+  t.is((await api.request('GET', `/v1/webhook-endpoints/${endpoint.body.id}/secret`, { token })).status, 200);
+  const { key } = await tenant.key();
+  t.is((await api.request('GET', `/v1/webhook-endpoints/${endpoint.body.id}/secret`, { token: key })).status, 200);
+  t.is((await api.admin('GET', `/admin/v1/tenants/${tenant.id.toUpperCase()}`)).body.id, tenant.id);
+});
+
 test('a token for a tenant that does not exist answers 401', async (t) => {
   const claims = await claimsFor();
   await expect401(t, `Bearer ${sign({ ...claims, tenant_id: randomUUID() })}`, 'unknown tenant');

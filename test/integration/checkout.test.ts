@@ -347,6 +347,20 @@ test('browsers on another origin may shop: preflights allow the cart methods and
   t.regex(String(missing.headers['access-control-expose-headers']), /Idempotent-Replayed/);
 });
 
+test('one client address makes at most 60 storefront writes a minute; its reads go on, other addresses are not held back', async (t) => {
+  const { tenant } = await shop();
+  // Windows are whole minutes of the database's clock: start far enough from the next one.
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 15_000) await new Promise((r) => setTimeout(r, left + 200));
+  const s = shopperAt(tenant);
+  const statuses: number[] = [];
+  for (let i = 0; i < 61; i++) statuses.push((await s.send('POST', '/storefront/v1/carts', { body: {} })).status);
+  t.deepEqual([...new Set(statuses.slice(0, 60))], [201]);
+  t.is(statuses[60], 429);
+  t.is((await s.send('GET', '/storefront/v1/products')).status, 200, 'reads have their own, larger allowance');
+  t.is((await shopperAt(tenant).send('POST', '/storefront/v1/carts', { body: {} })).status, 201);
+});
+
 test('secret keys read carts and checkouts; publishable keys may not; test mode holds none', async (t) => {
   const { tenant, key, lamp } = await shop();
   const s = shopperAt(tenant);

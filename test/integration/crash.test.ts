@@ -19,6 +19,7 @@ test.after.always(async () => {
 
 const worker = () => herald(['worker'], {
   DATABASE_URL: api.db.url,
+  HERALD_RUNTIME_DATABASE_URL: api.db.runtimeUrl,
   NODE_ENV: 'test',
   PORT: '0',
   HERALD_WORKER_PORT: '0',

@@ -1,6 +1,7 @@
 // The address guard against real connections — only ever to loopback. Private, link-local,
 // CGNAT and metadata ranges are covered as pure decisions in test/unit/address.test.ts.
 import test from 'ava';
+import { freePort } from '../../src/db/embedded.ts';
 import { parseCidr } from '../../src/net/address.ts';
 import { createGuardedClient, guardedConnector, guardedLookup } from '../../src/delivery/client.ts';
 import { deliveriesOf, emit, LOOPBACK, registerEndpoint, startDeliveryStack, waitForDelivery, type DeliveryStack } from '../helpers/delivery.ts';
@@ -64,21 +65,33 @@ test.serial('the connected socket is checked: an allow-listed 0.0.0.0 that lands
   const client = createGuardedClient({ allow: cidrs('0.0.0.0/32'), production: false, timeoutMs: 2_000 });
   const result = await client.post(`http://0.0.0.0:${v4.port}/`, {}, '{}');
   t.is(result.error?.kind, 'address_refused');
-  t.regex(result.error!.message, /connected to 127\.0\.0\.1 is a loopback address/);
+  // The rule, not the address the socket reached (DESIGN §3).
+  t.is(result.error!.message, 'connected to a non-public address');
   await client.close();
 
   // The connector alone, with an IP literal (where Node skips any lookup).
   const connect = guardedConnector({ allow: [], production: false }, 1_000);
   const error = await new Promise<Error | null>((resolve) => connect({ hostname: '127.0.0.1', host: '127.0.0.1', protocol: 'http:', port: String(v4.port) }, (...[err]) => resolve(err)));
-  t.regex(String(error?.message), /connected to 127\.0\.0\.1/);
+  t.is(String(error?.message), 'connected to a non-public address');
   t.is(received(), before);
+});
+
+test.serial('network failures are stored as the kind of failure, without the address the connection went to', async (t) => {
+  const client = createGuardedClient({ allow: cidrs(LOOPBACK), production: false, timeoutMs: 2_000 });
+  const closed = await freePort();
+  for (const url of [`http://localhost:${closed}/`, `http://127.0.0.1:${closed}/`]) {
+    const result = await client.post(url, {}, '{}');
+    t.is(result.error?.kind, 'connection_refused', url);
+    t.is(result.error?.message, 'connection refused (ECONNREFUSED)', url);
+  }
+  await client.close();
 });
 
 test.serial('DNS answers are checked: a name resolving to loopback is refused unless allow-listed', async (t) => {
   const lookup = (allow: string) => new Promise<{ err: Error | null; addresses: unknown }>((resolve) =>
     guardedLookup({ allow: allow ? cidrs(allow) : [], production: false })('localhost', { all: true }, (err, addresses) => resolve({ err, addresses })));
   const refused = await lookup('');
-  t.regex(String(refused.err?.message), /localhost resolves to .*loopback/);
+  t.is(String(refused.err?.message), 'localhost resolves to a non-public address', 'the rule, not the DNS answer');
   const allowed = await lookup(LOOPBACK);
   t.is(allowed.err, null);
   t.true(Array.isArray(allowed.addresses) && allowed.addresses.length > 0);
@@ -100,8 +113,10 @@ test.serial('a delivery to any loopback spelling is refused at connect, records 
     t.is(done.attempts.length, 4, host);
     t.true(done.attempts.every((a: any) => a.error?.kind === 'address_refused' && a.status_code === null), host);
     // 0.0.0.0 passes the URL check (allow-listed) and is refused on the socket it connected.
-    const why = host === '0.0.0.0' ? /^connected to 127\.0\.0\.1 is a loopback address/ : /loopback|IPv4-mapped/;
+    const why = host === '0.0.0.0' ? /^connected to a non-public address$/ : /loopback|IPv4-mapped/;
     t.regex(done.attempts[0].error.message, why, host);
+    // Only an address the tenant wrote in its own URL may appear; never one DNS or the socket gave.
+    if (['localhost', '0.0.0.0'].includes(host)) t.false(/127\.0\.0\.1|::1\b/.test(done.attempts[0].error.message), host);
     t.regex(done.status_reason, /address_refused/, host);
   }
   t.is(received(), before);

@@ -89,6 +89,23 @@ test('hostile bodies on routes with a real id of the caller never answer 500', a
   t.is((await api.request('GET', `/v1/products/${product.body.id}`, { token: key })).status, 200, 'the product is still there');
 });
 
+test('JSON nested deeper than 64 levels is a 400 on every POST, credentials or not, and the server keeps serving (finding 3)', async (t) => {
+  const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+  const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  for (const path of ['/admin/v1/tenants', '/v1/auth/token', '/v1/products', '/v1/events']) {
+    for (const raw of [nested(5_000), arrays(200_000), `{"type":"custom.thing","data":${nested(64)}}`]) {
+      const res = await api.request('POST', path, { raw, headers: { 'content-type': 'application/json' } });
+      t.is(res.status, 400, `${path} ${raw.length}`);
+      t.is(res.headers.get('content-type'), 'application/problem+json');
+      t.regex(res.body.detail, /nested deeper than 64/);
+    }
+  }
+  // 64 levels in all (the body is level 1) are fine.
+  const ok = await api.request('POST', '/v1/events', { token: key, raw: `{"type":"custom.thing","data":${nested(63)}}`, headers: { 'content-type': 'application/json' } });
+  t.is(ok.status, 201);
+  t.is((await api.request('GET', '/healthz')).status, 200);
+});
+
 test('a JSON null body is refused rather than read as an empty update; limit takes plain digits only', async (t) => {
   const product = await api.request('POST', '/v1/products', { token: key, body: { name: 'Cup', variants: [{ sku: 'CUP', price: 100, currency: 'USD', inventory_quantity: 3 }] } });
   const patched = await api.request('PATCH', `/v1/products/${product.body.id}`, { token: key, raw: 'null', headers: { 'content-type': 'application/json' } });

@@ -20,18 +20,21 @@ test.after.always(async () => {
   await api?.close();
 });
 
-/** Starts a herald process on this test's database; resolves with its port once it listens. */
-async function start(role: 'api' | 'worker'): Promise<string> {
+/** Starts a herald process on this test's database; resolves with its port once it listens (and the metrics port, given one). */
+async function start(role: 'api' | 'worker', env: Record<string, string> = {}): Promise<string> {
   const p = herald([role], {
-    DATABASE_URL: api.db.url, NODE_ENV: 'test', PORT: '0', HERALD_WORKER_PORT: '0',
+    ...env, DATABASE_URL: api.db.url, HERALD_RUNTIME_DATABASE_URL: api.db.runtimeUrl, NODE_ENV: 'test', PORT: '0', HERALD_WORKER_PORT: '0',
     HERALD_ADMIN_TOKEN: api.services.config.adminToken, HERALD_JWT_SECRET: api.services.config.jwtSecret,
     HERALD_ENCRYPTION_KEY: api.services.config.encryptionKey.toString('base64'), HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK,
   });
   processes.push(p);
   const listening = role === 'api' ? /API listening on http:\/\/localhost:(\d+)/ : /worker health and metrics on http:\/\/localhost:(\d+)/;
   await p.waitFor(listening);
+  if (env.HERALD_METRICS_PORT) await p.waitFor(METRICS_LINE);
   return `http://127.0.0.1:${listening.exec(p.output())![1]}`;
 }
+
+const METRICS_LINE = /metrics on http:\/\/localhost:(\d+)\/metrics/;
 
 async function scrape(base: string) {
   const res = await fetch(`${base}/metrics`);
@@ -39,11 +42,15 @@ async function scrape(base: string) {
   return { status: res.status, type: res.headers.get('content-type'), text, samples: parsePrometheus(text) };
 }
 
-test('/metrics on the API and the worker parses as Prometheus text and moves when deliveries happen', async (t) => {
+test('/metrics on the worker port and HERALD_METRICS_PORT parses as Prometheus text and moves when deliveries happen; the public API port has none', async (t) => {
   t.timeout(45_000);
   const { tenant, key } = await tenantWithKey(api);
   await registerEndpoint(api, key, { url: receiver.url, event_types: ['*'] });
-  const apiUrl = await start('api');
+  const apiUrl = await start('api', { HERALD_METRICS_PORT: '0' });
+  const metricsUrl = `http://127.0.0.1:${METRICS_LINE.exec(processes.at(-1)!.output())![1]}`;
+  const onPublicPort = await fetch(`${apiUrl}/metrics`);
+  t.is(onPublicPort.status, 404, 'not on the public API port');
+  t.is((await fetch(`${metricsUrl}/v1/events`)).status, 404, 'the metrics port serves nothing else');
 
   // Events committed while no worker runs wait in the outbox, and the API's gauges say so.
   const events = [];
@@ -56,7 +63,7 @@ test('/metrics on the API and the worker parses as Prometheus text and moves whe
     events.push(await res.json());
   }
   t.is((await fetch(`${apiUrl}/v1/events/${events[0].id}`, { method: 'PUT' })).status, 405);
-  const waiting = await scrape(apiUrl);
+  const waiting = await scrape(metricsUrl);
   t.is(waiting.status, 200);
   t.regex(waiting.type ?? '', /^text\/plain; version=0\.0\.4/);
   t.is(sampleValue(waiting.samples, 'herald_queue_depth', { stage: 'outbox' }), 3);
@@ -84,7 +91,7 @@ test('/metrics on the API and the worker parses as Prometheus text and moves whe
   t.is(sampleValue(worker.samples, 'herald_queue_depth', { stage: 'deliver' }), 0);
   t.false(worker.text.includes(tenant.id));
 
-  const drained = await scrape(apiUrl);
+  const drained = await scrape(metricsUrl);
   t.is(sampleValue(drained.samples, 'herald_queue_depth', { stage: 'outbox' }), 0, 'the API sees the outbox drain');
   t.is(sampleValue(drained.samples, 'herald_oldest_pending_seconds', { stage: 'outbox' }), 0);
 });

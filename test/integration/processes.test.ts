@@ -2,10 +2,13 @@
 // configuration errors and graceful shutdown.
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { migrationFiles } from '../../src/db/migrate.ts';
 import { ADMIN_TOKEN, testConfig } from '../helpers/api.ts';
-import { freshDatabase, urlFor } from '../helpers/db.ts';
+import { freshDatabase, runtimeUrlOf, urlFor } from '../helpers/db.ts';
 import { herald } from '../helpers/process.ts';
 
 const secrets = () => {
@@ -47,7 +50,8 @@ test('two processes migrating an empty database at once both succeed and apply e
 });
 
 test('operator subcommands print JSON and validate their input', async (t) => {
-  const env = { DATABASE_URL: await freshDatabase(), ...secrets() };
+  const url = await freshDatabase();
+  const env = { DATABASE_URL: url, HERALD_RUNTIME_DATABASE_URL: runtimeUrlOf(url), ...secrets() };
   const created = herald(['tenants:create', '--name', 'Corner Shop'], env);
   t.is(await created.exited, 0, created.output());
   const tenant = JSON.parse(created.output());
@@ -60,12 +64,58 @@ test('operator subcommands print JSON and validate their input', async (t) => {
   t.is(await key.exited, 0, key.output());
   t.regex(JSON.parse(key.output()).key, /^hk_test_/);
 
+  const limited = herald(['tenants:update', tenant.id, '--api-rate-limit', '250'], env);
+  t.is(await limited.exited, 0, limited.output());
+  t.like(JSON.parse(limited.output()), { id: tenant.id, api_rate_limit: 250, status: 'active' });
+  const notANumber = herald(['tenants:update', tenant.id, '--api-rate-limit', 'lots'], env);
+  t.is(await notANumber.exited, 1);
+
   const bad = herald(['tenants:create', '--name', 'X', '--slug', 'Not A Slug!'], env);
   t.is(await bad.exited, 1);
   t.like(JSON.parse(bad.output()), { status: 400 });
   const duplicate = herald(['tenants:create', '--name', 'Corner Shop'], env);
   t.is(await duplicate.exited, 1);
   t.like(JSON.parse(duplicate.output()), { status: 409 });
+});
+
+test('herald refuses to start when its runtime login can bypass row-level security, e.g. the owner\'s login', async (t) => {
+  const url = await freshDatabase();
+  const p = herald(['api'], { DATABASE_URL: url, HERALD_RUNTIME_DATABASE_URL: url, PORT: '0', ...secrets() });
+  t.not(await p.exited, 0);
+  t.regex(p.output(), /refusing to start: the runtime login \w+ can bypass row-level security/);
+  const onlyOwner = herald(['api'], { DATABASE_URL: url, PORT: '0', ...secrets() });
+  t.is(await onlyOwner.exited, 78, 'DATABASE_URL without HERALD_RUNTIME_DATABASE_URL is a configuration error');
+  t.regex(onlyOwner.output(), /HERALD_RUNTIME_DATABASE_URL: required with DATABASE_URL/);
+});
+
+test('with only the runtime login, the API serves a migrated database and refuses an unmigrated one', async (t) => {
+  const url = await freshDatabase();
+  const p = herald(['api'], { HERALD_RUNTIME_DATABASE_URL: runtimeUrlOf(url), PORT: '0', ...secrets() });
+  await p.waitFor(/API listening on http:\/\/localhost:(\d+)/);
+  const port = /API listening on http:\/\/localhost:(\d+)/.exec(p.output())![1];
+  t.is((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+  p.child.kill('SIGTERM');
+  t.is(await p.exited, 0);
+  const empty = await emptyDatabase();
+  const unmigrated = herald(['api'], { HERALD_RUNTIME_DATABASE_URL: runtimeUrlOf(empty), PORT: '0', ...secrets() });
+  t.not(await unmigrated.exited, 0);
+  t.regex(unmigrated.output(), /refusing to start|not migrated/);
+});
+
+test('with the embedded server, herald migrate creates the runtime login and the other commands use it', async (t) => {
+  t.timeout(90_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-embedded-'));
+  try {
+    const env = { HERALD_DATA_DIR: dataDir, DATABASE_URL: '', HERALD_RUNTIME_DATABASE_URL: '', ...secrets() };
+    const migrated = herald(['migrate'], env);
+    t.is(await migrated.exited, 0, migrated.output());
+    const created = herald(['tenants:create', '--name', 'Embedded Shop'], { ...env, LOG_LEVEL: 'warn' });
+    t.is(await created.exited, 0, created.output());
+    t.like(JSON.parse(created.output()), { object: 'tenant', slug: 'embedded-shop' });
+    t.true(existsSync(join(dataDir, 'postgres', 'runtime-password')));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('every bad setting is reported at once and the process exits non-zero', async (t) => {
@@ -77,7 +127,8 @@ test('every bad setting is reported at once and the process exits non-zero', asy
 });
 
 test('SIGTERM twice (as npm sends it) stops accepting, finishes and exits 0', async (t) => {
-  const env = { DATABASE_URL: await freshDatabase(), PORT: '0', HERALD_WORKER_PORT: '0', ...secrets() };
+  const url = await freshDatabase();
+  const env = { DATABASE_URL: url, HERALD_RUNTIME_DATABASE_URL: runtimeUrlOf(url), PORT: '0', HERALD_WORKER_PORT: '0', ...secrets() };
   const p = herald(['all'], env);
   await p.waitFor(/API listening on http:\/\/localhost:(\d+)/);
   const port = /API listening on http:\/\/localhost:(\d+)/.exec(p.output())![1];

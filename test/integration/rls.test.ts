@@ -99,3 +99,26 @@ test('the key lookup function returns only ids and scope', async (t) => {
 test('withTenant refuses a tenant id that is not a UUID', async (t) => {
   await t.throwsAsync(withTenant(api.db.app, { tenantId: `${randomUUID()}'; drop table api_keys; --`, mode: 'live' }, async () => 1));
 });
+
+test('mode is part of the foreign keys: a test-mode variant cannot point at a live product, even below RLS (finding 5)', async (t) => {
+  const { key } = await a.key({ role: 'developer' });
+  const product = await api.request('POST', '/v1/products', { token: key, body: { name: 'Live mug', variants: [{ sku: `LIVE-${randomUUID()}`, price: 100, currency: 'USD', inventory_quantity: 1 }] } });
+  t.is(product.status, 201);
+  // As the owner, so row-level security is out of the way: only the foreign key stands.
+  const err = await t.throwsAsync(api.db.owner.query(
+    `insert into variants (tenant_id, id, mode, product_id, position, sku, price, currency, inventory_quantity)
+     values ($1, 'var_testpointingatlive000000', 'test', $2, 0, 'TEST-1', 100, 'USD', 1)`, [a.id, product.body.id]));
+  t.regex(err!.message, /foreign key/);
+});
+
+test('herald_app can neither write the global tables nor read password hashes (finding 6)', async (t) => {
+  for (const sql of [
+    `update tenants set status = 'active' where id = '${b.id}'`,
+    'select password_hash from users limit 1',
+    'select * from memberships limit 1',
+    `insert into organizations (tenant_id, id, name) values ('${a.id}', '${randomUUID()}', 'Mine')`,
+  ]) {
+    const err = await t.throwsAsync(api.db.app.query(sql), undefined, sql);
+    t.regex(err!.message, /permission denied/, sql);
+  }
+});

@@ -29,10 +29,13 @@ function storefront(path: string, options: { host?: string; headers?: Record<str
 
 const shopHost = (tenant: TestTenant) => `${tenant.slug}.shops.localhost`;
 
+/** A product as the storefront shows it: the API's presentation without the merchant's metadata. */
+const publicView = ({ metadata: _internal, ...shown }: Record<string, unknown>) => shown;
+
 async function product(key: string, fields: { name?: string; active?: boolean } = {}) {
   const res = await api.request('POST', '/v1/products', {
     token: key,
-    body: { name: fields.name ?? `Mug ${randomBytes(3).toString('hex')}`, active: fields.active ?? true, variants: [{ sku: `SKU-${randomBytes(4).toString('hex')}`, price: 1250, currency: 'EUR', inventory_quantity: 3 }] },
+    body: { name: fields.name ?? `Mug ${randomBytes(3).toString('hex')}`, active: fields.active ?? true, metadata: { cost_price: '420', supplier: 'Acme Wholesale' }, variants: [{ sku: `SKU-${randomBytes(4).toString('hex')}`, price: 1250, currency: 'EUR', inventory_quantity: 3 }] },
   });
   if (res.status !== 201) throw new Error(`create product: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -49,14 +52,25 @@ async function shop() {
   return { tenant, live, active, inactive, testMode };
 }
 
-test('a shop lists only its active live products at <slug>.<storefront domain>, as the API presents them', async (t) => {
+test('a shop lists only its active live products at <slug>.<storefront domain>, as the API presents them less metadata', async (t) => {
   const { tenant, live, active } = await shop();
   await shop(); // another shop's products must not appear
   const res = await storefront('/storefront/v1/products', { host: shopHost(tenant) });
   t.is(res.status, 200);
-  t.deepEqual(res.body, { data: [active], has_more: false, next_cursor: null });
+  t.deepEqual(res.body, { data: [publicView(active)], has_more: false, next_cursor: null });
   const viaApi = await api.request('GET', `/v1/products/${active.id}`, { token: live });
-  t.deepEqual(res.body.data[0], viaApi.body);
+  t.deepEqual(res.body.data[0], publicView(viaApi.body));
+});
+
+test('the storefront never shows product metadata (merchants keep internal data there)', async (t) => {
+  const { tenant, active } = await shop();
+  t.deepEqual(active.metadata, { cost_price: '420', supplier: 'Acme Wholesale' }, 'the API shows it to the merchant');
+  const list = await storefront('/storefront/v1/products', { host: shopHost(tenant) });
+  const one = await storefront(`/storefront/v1/products/${active.id}`, { host: shopHost(tenant) });
+  for (const body of [list.body.data[0], one.body]) {
+    t.false('metadata' in body);
+    t.false(JSON.stringify(body).includes('Acme Wholesale'));
+  }
 });
 
 test('host matching ignores case, a port and a trailing dot', async (t) => {
@@ -87,7 +101,7 @@ test('a product is read by id; inactive, test-mode, unknown and other shops\' id
   const other = await shop();
   const res = await storefront(`/storefront/v1/products/${active.id}`, { host: shopHost(tenant) });
   t.is(res.status, 200);
-  t.deepEqual(res.body, active);
+  t.deepEqual(res.body, publicView(active));
   for (const id of [inactive.id, testMode.id, other.active.id, 'prod_00000000000000000000000000', 'nonsense']) {
     const missing = await storefront(`/storefront/v1/products/${id}`, { host: shopHost(tenant) });
     t.is(missing.status, 404, id);
@@ -141,7 +155,7 @@ test('lists page newest first with limit and starting_after', async (t) => {
   t.deepEqual(first.body.data.map((p: { id: string }) => p.id), [third.id, second.id]);
   t.like(first.body, { has_more: true, next_cursor: second.id });
   const rest = await storefront(`/storefront/v1/products?limit=2&starting_after=${second.id}`, { host: shopHost(tenant) });
-  t.deepEqual(rest.body, { data: [active], has_more: false, next_cursor: null });
+  t.deepEqual(rest.body, { data: [publicView(active)], has_more: false, next_cursor: null });
   t.is((await storefront('/storefront/v1/products?limit=0', { host: shopHost(tenant) })).status, 400);
 });
 

@@ -25,6 +25,9 @@ test('defaults follow DESIGN §5', (t) => {
   t.is(c.disableAfterMs, 5 * 86_400_000);
   t.is(c.unpaidOrderTtlMs, 86_400_000);
   t.is(c.databaseUrl, undefined);
+  t.is(c.metricsPort, undefined, 'metrics only on the worker port unless asked');
+  t.is(loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_METRICS_PORT: '9464' }).metricsPort, 9464);
+  t.throws(() => loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_METRICS_PORT: 'public' }), { message: /HERALD_METRICS_PORT/ });
 });
 
 test('HERALD_UNPAID_ORDER_TTL takes a duration of at least a minute', (t) => {
@@ -52,7 +55,18 @@ test('production requires the secrets and reports every bad key at once', (t) =>
     LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x',
   }), { instanceOf: ConfigError }) as ConfigError;
   const keys = err.problems.map((p) => p.split(':')[0]).sort();
-  t.deepEqual(keys, ['DATABASE_URL', 'HERALD_ADMIN_TOKEN', 'HERALD_ALLOW_PRIVATE_NETWORKS', 'HERALD_ENCRYPTION_KEY', 'HERALD_JWT_SECRET', 'HERALD_RETRY_SCHEDULE', 'LOG_LEVEL', 'PORT']);
+  t.deepEqual(keys, ['DATABASE_URL', 'HERALD_ADMIN_TOKEN', 'HERALD_ALLOW_PRIVATE_NETWORKS', 'HERALD_ENCRYPTION_KEY', 'HERALD_JWT_SECRET', 'HERALD_RETRY_SCHEDULE', 'HERALD_RUNTIME_DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+});
+
+test('with DATABASE_URL the API and workers need the runtime login; herald migrate needs only the owner\'s', (t) => {
+  const env = { HERALD_DATA_DIR: dataDir(), DATABASE_URL: 'postgres://owner@db/herald' };
+  const err = t.throws(() => loadConfig(env), { instanceOf: ConfigError }) as ConfigError;
+  t.deepEqual(err.problems.map((p) => p.split(':')[0]), ['HERALD_RUNTIME_DATABASE_URL']);
+  t.is(loadConfig(env, { migrateOnly: true }).databaseUrl, env.DATABASE_URL);
+  const runtime = loadConfig({ ...env, HERALD_RUNTIME_DATABASE_URL: 'postgres://herald_app:pw@db/herald' });
+  t.is(runtime.runtimeDatabaseUrl, 'postgres://herald_app:pw@db/herald');
+  const onlyRuntime = t.throws(() => loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_RUNTIME_DATABASE_URL: 'postgres://herald_app@db/h' }, { migrateOnly: true }), { instanceOf: ConfigError }) as ConfigError;
+  t.deepEqual(onlyRuntime.problems.map((p) => p.split(':')[0]), ['DATABASE_URL']);
 });
 
 test('an encryption key must be 32 bytes of base64', (t) => {

@@ -2,7 +2,7 @@
 import { presentApiKey, ApiKeyWithSecret } from '../../presenters/apiKeys.ts';
 import { Membership, Organization, presentMembership, presentOrganization, presentTenant, presentUser, Tenant, User } from '../../presenters/tenants.ts';
 import {
-  addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, listTenants, setTenantStatus,
+  addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, listTenants, patchTenant,
 } from '../../services/tenants.ts';
 import { listOf, ListQuery, toPage } from '../schemas/common.ts';
 import { NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser, TenantPatch } from '../schemas/tenants.ts';
@@ -30,9 +30,9 @@ export const adminRoutes = [
     handle: async ({ params, services }) => ({ status: 200, body: presentTenant(await getTenant(services, params.id)) }),
   }),
   route({
-    method: 'patch', path: '/admin/v1/tenants/:id', summary: 'Suspend or reactivate a tenant', tag, access: 'admin', body: TenantPatch,
+    method: 'patch', path: '/admin/v1/tenants/:id', summary: 'Suspend or reactivate a tenant, or set its API rate limit', tag, access: 'admin', body: TenantPatch,
     response: { status: 200, schema: Tenant },
-    handle: async ({ params, body, services }) => ({ status: 200, body: presentTenant(await setTenantStatus(services, params.id, body.status)) }),
+    handle: async ({ params, body, services }) => ({ status: 200, body: presentTenant(await patchTenant(services, params.id, body)) }),
   }),
   route({
     method: 'post', path: '/admin/v1/tenants/:id/organizations', summary: 'Create an organization', tag, access: 'admin', body: NewOrganization,
@@ -46,14 +46,14 @@ export const adminRoutes = [
   }),
   route({
     method: 'post', path: '/admin/v1/tenants/:id/memberships', summary: 'Add (or change) a member of an organization', tag, access: 'admin', body: NewMembership,
-    response: { status: 201, schema: Membership }, errors: [422],
-    handle: async ({ params, body, services }) => ({ status: 201, body: presentMembership(await addMembership(services, params.id, body)) }),
+    response: { status: 201, schema: Membership }, errors: [409, 422],
+    handle: async ({ params, body, http, services }) => ({ status: 201, body: presentMembership(await addMembership(services, params.id, body, http.ip)) }),
   }),
   route({
     method: 'post', path: '/admin/v1/tenants/:id/api-keys', summary: 'Create an API key for an organization', tag, access: 'admin', body: NewTenantKey,
     response: { status: 201, schema: ApiKeyWithSecret }, errors: [422],
-    handle: async ({ params, body, services }) => {
-      const { row, key } = await createTenantKey(services, params.id, body);
+    handle: async ({ params, body, http, services }) => {
+      const { row, key } = await createTenantKey(services, params.id, body, http.ip);
       return { status: 201, body: { ...presentApiKey(row), key } };
     },
   }),

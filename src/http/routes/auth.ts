@@ -3,35 +3,32 @@ import { z } from 'zod';
 import { unauthorized } from '../../errors.ts';
 import { clientAddressKey } from '../../net/host.ts';
 import { Token } from '../../presenters/tenants.ts';
+import { LIMITS, rateLimit } from '../../services/rateLimits.ts';
 import { tokenForKey, tokenForLogin } from '../../services/tokens.ts';
 import { authenticate } from '../auth.ts';
-import { RateLimiter } from '../rateLimit.ts';
 import { LoginRequest } from '../schemas/tenants.ts';
 import { parseWith } from '../schemas/validate.ts';
-import { checkTenantId, route } from '../route.ts';
-
-// Per client address, and per email for logins (slows password guessing across addresses).
-const byAddress = new RateLimiter(60, 60_000);
-const byEmail = new RateLimiter(10, 60_000);
+import { checkScopeIds, route } from '../route.ts';
 
 export const authRoutes = [
   route({
     method: 'post', path: '/v1/auth/token', summary: 'Issue a JWT access token (15 min)', tag: 'auth', access: 'public', body: LoginRequest, ownBodyValidation: true,
     response: { status: 200, schema: Token }, errors: [401, 403, 429],
     handle: async ({ http, services }) => {
-      byAddress.hit(clientAddressKey(http.ip));
+      // Per client address, and per email for logins (slows password guessing across addresses).
+      await rateLimit(services, LIMITS.token, clientAddressKey(http.ip));
       const raw = http.request.body ?? {};
       if (http.get('authorization')) {
         const auth = await authenticate(http, services);
         http.state.tenantId = auth.tenantId;
-        parseWith(z.strictObject({}), checkTenantId(auth, raw, { ...http.query }));
-        return { status: 200, body: tokenForKey(auth, services.config.jwtSecret) };
+        parseWith(z.strictObject({}), checkScopeIds(auth, raw, { ...http.query }));
+        return { status: 200, body: tokenForKey(services, auth) };
       }
       if (typeof raw === 'object' && raw !== null && Object.keys(raw).length === 0) {
         throw unauthorized('send a secret key as Authorization: Bearer, or email, password, tenant_id and org_id');
       }
       const login = parseWith(LoginRequest, raw);
-      byEmail.hit(login.email.toLowerCase());
+      await rateLimit(services, LIMITS.login, login.email.toLowerCase());
       return { status: 200, body: await tokenForLogin(services, login) };
     },
   }),

@@ -20,6 +20,13 @@ export const healthRoutes = [
       return { status: 200, body: { status: 'ok' } };
     },
   }),
+];
+
+/**
+ * Never on the public API port (DESIGN §4): the worker's port serves it, and HERALD_METRICS_PORT
+ * when set (workers/worker.ts).
+ */
+export const metricsRoutes = [
   route({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag, access: 'public',
     response: { status: 200, description: 'Prometheus text exposition format' },

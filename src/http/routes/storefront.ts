@@ -6,7 +6,7 @@ import { addCartItem, completeCheckout, createCart, createCheckout, getHeldCart,
 import { shopContent, shopImage, shopPosts, shopProduct, shopProducts, shopSettings } from '../../services/storefront.ts';
 import { Cart, Checkout, CompletedCheckout, NewCartAnswer, presentCart, presentCheckout, presentCompletedCheckout } from '../../presenters/carts.ts';
 import { presentPublicPage, presentPublicPost, PublicPage, PublicPost } from '../../presenters/content.ts';
-import { presentProduct, Product } from '../../presenters/products.ts';
+import { presentPublicProduct, PublicProduct } from '../../presenters/products.ts';
 import { presentShop, Shop } from '../../presenters/settings.ts';
 import { conditional } from '../caching.ts';
 import { CartItemPatch, CartLine, NewCart, NewCheckout } from '../schemas/carts.ts';
@@ -30,16 +30,16 @@ const token = (http: Context) => http.get('cart-token') || undefined;
 export const storefrontRoutes = [
   route({
     method: 'get', path: '/storefront/v1/products', summary: 'List the shop\'s active products (shop from the Host header)', tag, access,
-    query: ListQuery, response: { status: 200, schema: listOf(Product), description: cached },
+    query: ListQuery, response: { status: 200, schema: listOf(PublicProduct), description: cached },
     handle: async ({ query, auth, http, services }) => {
       const rows = await shopProducts(services, auth, { limit: query.limit, startingAfter: query.starting_after });
-      return cacheable(http, toPage(rows, query.limit, presentProduct));
+      return cacheable(http, toPage(rows, query.limit, presentPublicProduct));
     },
   }),
   route({
     method: 'get', path: '/storefront/v1/products/:id', summary: 'Retrieve one of the shop\'s active products', tag, access,
-    response: { status: 200, schema: Product, description: cached }, errors: [400],
-    handle: async ({ params, auth, http, services }) => cacheable(http, presentProduct(await shopProduct(services, auth, params.id))),
+    response: { status: 200, schema: PublicProduct, description: cached }, errors: [400],
+    handle: async ({ params, auth, http, services }) => cacheable(http, presentPublicProduct(await shopProduct(services, auth, params.id))),
   }),
   route({
     method: 'get', path: '/storefront/v1/images/:id', summary: 'An uploaded image of one of the shop\'s active products', tag, access,

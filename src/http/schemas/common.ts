@@ -4,7 +4,8 @@ import { MODES, ROLES } from '../../scope.ts';
 
 export const Mode = z.enum(MODES);
 export const Role = z.enum(ROLES);
-export const Uuid = z.uuid();
+/** Any case in, lowercase out: UUIDs are stored and compared in lowercase (DESIGN §1). */
+export const Uuid = z.uuid().overwrite((id) => id.toLowerCase());
 export const Timestamp = z.iso.datetime({ offset: true });
 
 export const ListQuery = z.strictObject({
@@ -24,11 +25,11 @@ export interface ListPage<T> {
   next_cursor: string | null;
 }
 
-/** Rows were fetched with limit + 1; the extra row only says there is more. */
-export function toPage<R extends { id: string }, T>(rows: R[], limit: number, present: (row: R) => T): ListPage<T> {
+/** Rows were fetched with limit + 1; the extra row only says there is more. The cursor is the last row's id. */
+export function toPage<R, T>(rows: R[], limit: number, present: (row: R) => T, cursorOf: (row: R) => string = (row) => (row as { id: string }).id): ListPage<T> {
   const has_more = rows.length > limit;
   const kept = rows.slice(0, limit);
-  return { data: kept.map(present), has_more, next_cursor: has_more ? kept[kept.length - 1].id : null };
+  return { data: kept.map(present), has_more, next_cursor: has_more ? cursorOf(kept[kept.length - 1]) : null };
 }
 
 export const Problem = z.object({

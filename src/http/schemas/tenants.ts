@@ -5,9 +5,15 @@ import { Mode, Role, Uuid } from './common.ts';
 
 const Slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens, at most 63');
 export const NewTenant = z.strictObject({ name: z.string().trim().min(1).max(200), slug: Slug.optional() });
-export const TenantPatch = z.strictObject({ status: z.enum(['active', 'suspended']) });
+export const TenantPatch = z.strictObject({
+  status: z.enum(['active', 'suspended']).optional(),
+  api_rate_limit: z.number().int().min(1).max(1_000_000).optional()
+    .describe('Requests per second the tenant\'s credentials may make to /v1, across every API process (default 1000)'),
+}).refine((patch) => patch.status !== undefined || patch.api_rate_limit !== undefined, 'give status, api_rate_limit or both');
 export const NewOrganization = z.strictObject({ name: z.string().trim().min(1).max(200) });
-export const NewUser = z.strictObject({ email: z.email().max(320), password: z.string().min(12).max(1024) });
+const Email = z.email().max(320);
+const Password = z.string().min(12).max(1024);
+export const NewUser = z.strictObject({ email: Email, password: Password });
 export const NewMembership = z.strictObject({ user_id: Uuid, org_id: Uuid, role: Role });
 
 const KeyKind = z.enum(['secret', 'publishable']);
@@ -24,7 +30,7 @@ export const NewApiKey = z.strictObject({
 });
 
 export const LoginRequest = z.strictObject({
-  email: z.email().max(320), password: z.string().min(1).max(1024), tenant_id: Uuid, org_id: Uuid, mode: Mode.default('live'),
+  email: Email, password: z.string().min(1).max(1024), tenant_id: Uuid, org_id: Uuid, mode: Mode.default('live'),
 }).describe('A login; or send no body and a secret key as Authorization: Bearer');
 
 /** A host name of two or more labels (not an IP, no port, no wildcard); case and one trailing dot
@@ -34,3 +40,11 @@ export const DomainName = z.string().max(300)
   .transform((name) => normalizeDomain(name)!);
 
 export const NewDomain = z.strictObject({ domain: DomainName });
+
+export const NewMember = z.strictObject({
+  email: Email,
+  role: Role.describe('At most your own role'),
+  password: Password.optional().describe('Creates the user with this password; an existing email with a password is a 409'),
+});
+export const MemberPatch = z.strictObject({ role: Role.describe('At most your own role') });
+export const PasswordChange = z.strictObject({ current_password: z.string().min(1).max(1024), new_password: Password });
