@@ -68,7 +68,6 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
   const lines = new Map<string, Line>();
   let sending = 0;
   const finished: SentAttempt[] = [];
-  const finishedDone: HeldAttempt[] = [];
   let recording: Promise<void> | undefined;
   let stopping = false;
 
@@ -139,19 +138,17 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
 
   // ── recording (group commit) ──
   function record(): void {
-    if (recording || (!finished.length && !finishedDone.length)) return;
+    if (recording || !finished.length) return;
     const sent = finished.splice(0);
-    const done = finishedDone.splice(0);
     recording = (async () => {
       try {
-        const recorded = await recordBatch(services, sent, done);
+        const recorded = await recordBatch(services, sent);
         for (const r of recorded) report(r.sent, r.outcome);
-        for (const h of [...sent.map((s) => s.held), ...done]) held.delete(h.claim.id);
+        for (const s of sent) held.delete(s.held.claim.id);
         wake(); // room for more
       } catch (err) {
         logger.error({ err }, 'recording attempts failed; retrying');
         finished.unshift(...sent);
-        finishedDone.unshift(...done);
         await new Promise((r) => setTimeout(r, BACKOFF_MS));
       }
     })().finally(() => {
@@ -197,10 +194,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
         held.set(loaded.held.claim.id, loaded.held);
         lineOf(loaded.held.endpointId).waiting.push({ ...loaded, since: now });
       }
-      for (const h of batch.done) held.set(h.claim.id, h);
-      finishedDone.push(...batch.done);
       pump();
-      record();
       if (batch.claimed === 0) await sleep(IDLE_POLL_MS);
     }
   }
@@ -248,7 +242,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
       await queue.release(unsent).catch((err) => logger.warn({ err }, 'could not give back unsent claims; they are reclaimed by heartbeat'));
       for (const h of unsent) held.delete(h.claim.id);
       const deadline = Date.now() + graceMs;
-      while ((sending || recording || finished.length || finishedDone.length) && Date.now() < deadline) {
+      while ((sending || recording || finished.length) && Date.now() < deadline) {
         record();
         await new Promise((r) => setTimeout(r, 20));
       }

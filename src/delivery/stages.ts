@@ -33,11 +33,9 @@ export interface LoadedAttempt {
 }
 
 export interface ClaimedBatch {
-  /** How many attempts were claimed (ready + done). */
+  /** How many attempts were claimed (ready to send, or done already). */
   claimed: number;
   ready: LoadedAttempt[];
-  /** Claims with nothing to send: the attempt was already made, or the delivery ended (or was cancelled now). */
-  done: HeldAttempt[];
 }
 
 /** Attempts grouped by the scope they run under; each scope's statements run with it pinned. */
@@ -56,15 +54,19 @@ const WAITING: readonly DeliveryStatus[] = ['pending', 'retrying'];
 
 /**
  * Claims up to `limit` due attempts (none to the endpoints of `ignoreEndpoints`) and loads them.
- * A delivery whose endpoint is disabled or deleted by now is cancelled instead. Rolled back as a
- * whole on any error, claims included.
+ * A delivery whose endpoint is disabled or deleted by now is cancelled instead. Claims with
+ * nothing to send (the attempt was already made, the delivery ended or was cancelled now) are
+ * completed in the same transaction: a manual retry committed right after must find no live job
+ * of the attempt, or it would wait for one that is never sent. Rolled back as a whole on any
+ * error, claims included.
  */
 export async function claimAndLoad(
   { pool, queue, config, clock }: ServiceContext, secrets: SecretCache, limit: number, ignoreEndpoints: string[],
 ): Promise<ClaimedBatch> {
   return transaction(pool, async (tx) => {
     const held = await queue.fetch(tx, limit, ignoreEndpoints);
-    const batch: ClaimedBatch = { claimed: held.length, ready: [], done: [] };
+    const batch: ClaimedBatch = { claimed: held.length, ready: [] };
+    const done: HeldAttempt[] = [];
     const now = clock.now();
     for (const { scope, items } of byScope(held).values()) {
       await pinScope(tx, scope);
@@ -73,13 +75,13 @@ export async function claimAndLoad(
       for (const h of items) {
         const c = contexts.get(h.delivery_id);
         if (!c || c.attempt_count !== h.attempt - 1 || !WAITING.includes(c.status)) {
-          batch.done.push(h);
+          done.push(h);
           continue;
         }
         const why = c.url === null ? 'endpoint deleted' : !c.enabled ? 'endpoint disabled' : !c.secrets.length ? 'endpoint has no signing secret' : undefined;
         if (why) {
           (cancel[why] ??= []).push(h.delivery_id);
-          batch.done.push(h);
+          done.push(h);
           continue;
         }
         batch.ready.push({
@@ -89,6 +91,7 @@ export async function claimAndLoad(
       }
       for (const [reason, ids] of Object.entries(cancel)) await cancelDeliveries(tx, scope, ids, reason);
     }
+    await queue.complete(tx, done);
     return batch;
   });
 }
@@ -126,14 +129,13 @@ export interface RecordedAttempt {
 const STATUS_AFTER: Record<Outcome['kind'], DeliveryStatus> = { delivered: 'delivered', retry: 'retrying', failed: 'failed', disable: 'failed' };
 
 /**
- * Records a batch of sent attempts and completes every claim of `sent` and `done`, in one
- * transaction. Per scope: the endpoints' failure streaks first (their rows are locked before any
+ * Records a batch of sent attempts and completes their claims, in one transaction. Per scope: the endpoints' failure streaks first (their rows are locked before any
  * delivery's, as everywhere), then the attempts and the deliveries' moves in one statement, then
  * any automatic disable. The next attempts' jobs and the claims' completion follow for the whole
  * batch. A failed attempt becomes the endpoint's disable once its streak has lasted
  * HERALD_DISABLE_AFTER.
  */
-export async function recordBatch(services: ServiceContext, sent: SentAttempt[], done: HeldAttempt[]): Promise<RecordedAttempt[]> {
+export async function recordBatch(services: ServiceContext, sent: SentAttempt[]): Promise<RecordedAttempt[]> {
   const { pool, queue, config } = services;
   return transaction(pool, async (tx) => {
     const recorded: RecordedAttempt[] = [];
@@ -173,7 +175,7 @@ export async function recordBatch(services: ServiceContext, sent: SentAttempt[],
       }
     }
     await queue.enqueueAttempts(tx, next);
-    await queue.complete(tx, [...sent.map((s) => s.held), ...done]);
+    await queue.complete(tx, sent.map((s) => s.held));
     return recorded;
   });
 }
