@@ -11,31 +11,44 @@ export const ID_PREFIXES = {
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
+// The random part as 16 base-32 digits, kept to step it by one within a millisecond. Plain
+// numbers, no BigInt: ids are made for every delivery and attempt, thousands a second.
 let lastTime = 0;
-let lastRandom = 0n;
+const random = new Array<number>(16).fill(0);
 
 export function newId(kind: IdKind, now = Date.now()): string {
   // Monotonic within a millisecond, so ids made in one process keep their order.
-  let random: bigint;
   if (now <= lastTime) {
     now = lastTime;
-    random = lastRandom + 1n;
+    for (let i = 15; i >= 0 && ++random[i] === 32; i--) random[i] = 0;
   } else {
-    random = BigInt(`0x${randomBytes(10).toString('hex')}`);
+    const bytes = randomBytes(10);
+    for (let i = 0; i < 16; i++) {
+      const bit = i * 5; // 5 bits starting at `bit` of the 80
+      const word = (bytes[bit >> 3] << 8) | (bytes[(bit >> 3) + 1] ?? 0);
+      random[i] = (word >> (11 - (bit & 7))) & 31;
+    }
   }
+  if (now !== lastTime || !timePart) timePart = encodeTime(now);
   lastTime = now;
-  lastRandom = random;
-  let value = (BigInt(now) << 80n) | (random & ((1n << 80n) - 1n));
-  let out = '';
-  for (let i = 0; i < 26; i++) {
-    out = ALPHABET[Number(value & 31n)] + out;
-    value >>= 5n;
-  }
-  return `${ID_PREFIXES[kind]}_${out}`;
+  let tail = '';
+  for (const digit of random) tail += ALPHABET[digit];
+  return `${ID_PREFIXES[kind]}_${timePart}${tail}`;
 }
 
+let timePart = '';
+function encodeTime(ms: number): string {
+  let time = '';
+  for (let i = 0, t = ms; i < 10; i++, t = Math.floor(t / 32)) time = ALPHABET[t % 32] + time;
+  return time;
+}
+
+const SHAPES = Object.fromEntries(
+  Object.entries(ID_PREFIXES).map(([kind, prefix]) => [kind, new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`)]),
+) as Record<IdKind, RegExp>;
+
 export function isId(kind: IdKind, text: unknown): text is string {
-  return typeof text === 'string' && new RegExp(`^${ID_PREFIXES[kind]}_[0-9a-hjkmnp-tv-z]{26}$`).test(text);
+  return typeof text === 'string' && SHAPES[kind].test(text);
 }
 
 export const newUuid = (): string => randomUUID();

@@ -49,19 +49,24 @@ export interface AttemptRecord extends NewAttempt {
  */
 export async function recordAttempts(tx: Tx, scope: TenantScope, attempts: AttemptRecord[]): Promise<Map<string, boolean>> {
   if (!attempts.length) return new Map();
-  // Not a named (prepared) statement on purpose: planned with the batch's arrays in hand, Postgres
-  // knows how many rows they hold and joins them by hash; a generic plan guesses 10 rows and loops.
+  // The batch goes as one JSON document (the driver's array literals cost far more to build), and
+  // the statement is not prepared: planned with the document in hand, Postgres joins its rows by hash.
+  const batch = attempts.map((a) => ({
+    id: a.id, delivery_id: a.deliveryId, endpoint_id: a.endpointId, number: a.number, started_at: a.startedAt,
+    duration_ms: a.durationMs, status_code: a.statusCode, response_headers: a.responseHeaders, response_body: a.responseBody,
+    error_kind: a.errorKind, error_message: a.errorMessage, status: a.status, next_attempt_at: a.nextAttemptAt, reason: a.reason,
+  }));
   const { rows } = await tx.query({
     text: `with r as (
-       select * from unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], $8::int[], $9::int[], $10::text[],
-                            $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], $16::text[])
-         as r (id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code, response_headers, response_body,
-               error_kind, error_message, status, next_attempt_at, reason)
+       select * from json_to_recordset($3::json)
+         as r (id text, delivery_id text, endpoint_id text, number int, started_at timestamptz, duration_ms int, status_code int,
+               response_headers jsonb, response_body text, error_kind text, error_message text, status text,
+               next_attempt_at timestamptz, reason text)
      ), inserted as (
        insert into delivery_attempts (tenant_id, mode, id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
                                       response_headers, response_body, error_kind, error_message)
        select $1::uuid, $2, r.id, r.delivery_id, r.endpoint_id, r.number, r.started_at, r.duration_ms, r.status_code,
-              r.response_headers::jsonb, r.response_body, r.error_kind, r.error_message
+              r.response_headers, r.response_body, r.error_kind, r.error_message
          from r
        on conflict (tenant_id, delivery_id, number) do nothing
        returning delivery_id
@@ -74,14 +79,7 @@ export async function recordAttempts(tx: Tx, scope: TenantScope, attempts: Attem
        returning d.id
      )
      select i.delivery_id, exists (select 1 from advanced a where a.id = i.delivery_id) as advanced from inserted i`,
-    values: [
-      scope.tenantId, scope.mode,
-      attempts.map((a) => a.id), attempts.map((a) => a.deliveryId), attempts.map((a) => a.endpointId), attempts.map((a) => a.number),
-      attempts.map((a) => a.startedAt), attempts.map((a) => a.durationMs), attempts.map((a) => a.statusCode),
-      attempts.map((a) => (a.responseHeaders ? JSON.stringify(a.responseHeaders) : null)), attempts.map((a) => a.responseBody),
-      attempts.map((a) => a.errorKind), attempts.map((a) => a.errorMessage),
-      attempts.map((a) => a.status), attempts.map((a) => a.nextAttemptAt), attempts.map((a) => a.reason),
-    ],
+    values: [scope.tenantId, scope.mode, JSON.stringify(batch)],
   });
   return new Map(rows.map((r) => [r.delivery_id, r.advanced]));
 }

@@ -112,8 +112,11 @@ export interface AttemptContext {
   event_data: string;
   event_previous_attributes: string | null;
   event_created_at: Date;
-  /** Ciphertexts of the secrets that sign at `now`, current first. */
-  secrets: Buffer[];
+  /**
+   * Ciphertexts of the secrets that sign at `now`, current first, in base64 joined by commas: one
+   * string rather than an array of bytea, which the driver would parse character by character.
+   */
+  secrets: string;
 }
 
 /** The scope's deliveries `ids` with everything their next attempt needs. */
@@ -124,9 +127,9 @@ export async function loadAttemptContexts(tx: Tx, scope: TenantScope, ids: strin
               ep.url, coalesce(ep.enabled, false) as enabled, ep.failing_since,
               e.id as event_id, e.type as event_type, e.data::text as event_data, e.previous_attributes::text as event_previous_attributes,
               e.created_at as event_created_at,
-              coalesce((select array_agg(s.ciphertext order by s.version desc) from webhook_endpoint_secrets s
+              coalesce((select string_agg(encode(s.ciphertext, 'base64'), ',' order by s.version desc) from webhook_endpoint_secrets s
                          where s.tenant_id = d.tenant_id and s.mode = d.mode and s.endpoint_id = d.endpoint_id
-                           and (s.expires_at is null or s.expires_at > $4::timestamptz)), '{}') as secrets
+                           and (s.expires_at is null or s.expires_at > $4::timestamptz)), '') as secrets
          from deliveries d
          join events e on e.tenant_id = d.tenant_id and e.mode = d.mode and e.id = d.event_id
          left join webhook_endpoints ep on ep.tenant_id = d.tenant_id and ep.mode = d.mode and ep.id = d.endpoint_id and ep.deleted_at is null

@@ -6,6 +6,7 @@
 // up to a cap and the connection dropped beyond it.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction, Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { Agent, buildConnector, request } from 'undici';
 import { VERSION } from '../version.ts';
 import { checkAddress, checkUrl, isAllowListed, isLocalhostName, type UrlPolicy } from '../net/address.ts';
@@ -110,10 +111,21 @@ export function createGuardedClient(options: ClientOptions): GuardedClient {
     bodyTimeout: timeoutMs,
   });
 
+  // An endpoint's URL is checked at every attempt (its rules are the client's, fixed): parsed once.
+  const decisions = new Map<string, ReturnType<typeof checkUrl>>();
+  const decide = (url: string) => {
+    let decision = decisions.get(url);
+    if (!decision) {
+      if (decisions.size >= 10_000) decisions.clear();
+      decisions.set(url, (decision = checkUrl(url, options)));
+    }
+    return decision;
+  };
+
   async function post(url: string, headers: Record<string, string>, body: string): Promise<HttpResult> {
     const started = performance.now();
     const done = (partial: Omit<HttpResult, 'durationMs'>): HttpResult => ({ ...partial, durationMs: Math.round(performance.now() - started) });
-    const checked = checkUrl(url, options);
+    const checked = decide(url);
     if (!checked.allowed) {
       const kind = checked.problem === 'invalid' ? 'invalid_url' : 'address_refused';
       return done({ statusCode: null, headers: {}, body: '', error: { kind, message: checked.reason } });
@@ -139,26 +151,43 @@ export function createGuardedClient(options: ClientOptions): GuardedClient {
 
 class TimeoutError extends Error {}
 
-/** Reads up to `max` bytes; a longer body is cut and its connection dropped. */
-async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= max) {
-      stream.destroy();
-      break;
-    }
-  }
-  // Postgres text cannot hold NUL; a receiver's binary body is kept as readable as it goes.
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8').replace(/\u0000/g, '\uFFFD');
+/**
+ * Reads up to `max` bytes; a longer body is cut and its connection dropped. Events rather than
+ * `for await`: an async iterator per response costs more than the usual two-byte body.
+ */
+function readCapped(stream: Readable, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    // Postgres text cannot hold NUL; a receiver's binary body is kept as readable as it goes.
+    const text = () => Buffer.concat(chunks).subarray(0, max).toString('utf8').replace(/\u0000/g, '\uFFFD');
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve(text());
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= max) {
+        finish();
+        stream.destroy();
+      }
+    });
+    stream.once('end', () => finish());
+    stream.once('error', (err) => finish(err));
+    stream.once('close', () => finish(settled ? undefined : new Error('the response ended early')));
+  });
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers).slice(0, MAX_HEADERS)) {
-    if (value !== undefined) out[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, MAX_HEADER_VALUE);
+    // Postgres text cannot hold NUL, as in the body.
+    if (value !== undefined) out[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, MAX_HEADER_VALUE).replace(/\u0000/g, '\uFFFD');
   }
   return out;
 }
@@ -191,7 +220,7 @@ function describeError(err: unknown): { kind: ErrorKind; message: string } {
   // With several addresses, net reports an AggregateError of the per-address failures.
   const inner = e?.errors?.find((x) => x?.code) ?? e;
   const code = e?.code && e.code in CODE_KINDS ? e.code : inner?.code;
-  const raw = (e?.message || inner?.message || String(err)).slice(0, 500);
+  const raw = (e?.message || inner?.message || String(err)).slice(0, 500).replace(/\u0000/g, '\uFFFD');
   const message = code === 'HERALD_ADDRESS_REFUSED' ? raw : raw.replace(ADDRESSES, '<address>');
   const kind: ErrorKind = code && CODE_KINDS[code] ? CODE_KINDS[code] : code?.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(raw) ? 'tls' : 'network';
   const fixed = KIND_MESSAGES[kind];

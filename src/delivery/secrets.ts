@@ -45,11 +45,12 @@ export class SecretCache {
     this.max = max;
   }
 
-  open(key: Buffer, owner: SecretOwner, sealed: Buffer): string {
-    const id = `${owner.tenantId}/${owner.endpointId}/${sealed.toString('base64')}`;
+  /** `sealed`: the ciphertext in base64. */
+  open(key: Buffer, owner: SecretOwner, sealed: string): string {
+    const id = `${owner.tenantId}/${owner.endpointId}/${sealed}`;
     let secret = this.opened.get(id);
     if (secret === undefined) {
-      secret = decryptSecret(key, owner, sealed);
+      secret = decryptSecret(key, owner, Buffer.from(sealed, 'base64'));
       if (this.opened.size >= this.max) this.opened.clear();
       this.opened.set(id, secret);
     }

@@ -86,7 +86,7 @@ export async function claimAndLoad(
         }
         batch.ready.push({
           held: h, url: c.url!, event: storedEvent(c, scope),
-          secrets: c.secrets.map((s) => secrets.open(config.encryptionKey, { tenantId: scope.tenantId, endpointId: c.endpoint_id }, s)),
+          secrets: c.secrets.split(',').map((s) => secrets.open(config.encryptionKey, { tenantId: scope.tenantId, endpointId: c.endpoint_id }, s)),
         });
       }
       for (const [reason, ids] of Object.entries(cancel)) await cancelDeliveries(tx, scope, ids, reason);
