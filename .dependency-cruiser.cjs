@@ -48,8 +48,9 @@ module.exports = {
       from: { path: FOUNDATION }, to: { path: '^src/', pathNot: FOUNDATION },
     },
     {
-      name: 'only-the-queue-knows-pg-boss', severity: 'error', comment: 'One queue module owns pg-boss (issue 9).',
-      from: { pathNot: '^src/queue/' }, to: { path: 'node_modules/pg-boss/' },
+      name: 'only-the-queue-knows-pg-boss', severity: 'error',
+      comment: 'One queue module owns pg-boss (issue 9); the benchmark\'s bare pg-boss baseline measures pg-boss alone.',
+      from: { pathNot: '^src/queue/|^bench/bare-boss\\.ts$' }, to: { path: 'node_modules/pg-boss/' },
     },
   ],
   options: {

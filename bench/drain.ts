@@ -1,6 +1,10 @@
-// Scenario: a worker draining a backlog of queued deliveries (first attempts' jobs already on the
+// Scenario: workers draining a backlog of queued deliveries (first attempts' jobs already on the
 // queue, as the dispatcher leaves them), with the statements and commits it costs per delivery;
-// and the baseline: bare pg-boss draining as many no-op jobs with the same queue options.
+// the baseline: bare pg-boss draining as many no-op jobs with the same queue options (its own
+// process, bench/bare-boss.ts); and the job table holding many finished jobs.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { systemClock } from '../src/clock.ts';
 import type { ServiceContext } from '../src/context.ts';
 import { createAppPool } from '../src/db/pool.ts';
@@ -64,14 +68,16 @@ export function perSecond(arrivals: Arrival[]): number[] {
   return Array.from(bins, (n) => n ?? 0);
 }
 
-/** Starts `workers` worker processes on the backlog and measures until every delivery arrived. */
-export async function drain(server: Server, env: HeraldEnv, receivers: Receivers, deliveries: number, workers: number, log: (s: string) => void): Promise<DrainResult> {
+/** Starts the processes (`worker`s, or one `all`) on the backlog and measures until every delivery arrived. */
+export async function drain(
+  server: Server, env: HeraldEnv, receivers: Receivers, deliveries: number, roles: Array<'worker' | 'all'>, log: (s: string) => void,
+): Promise<DrainResult> {
   await receivers.take();
   await resetStatements(env.databaseUrl);
   const before = await statementCounters(env.databaseUrl);
   const started: HeraldProcess[] = [];
-  for (let i = 0; i < workers; i++) started.push(await startHerald('worker', env, `drain-worker-${workers}-${i}`));
-  const pids = () => Object.fromEntries([...started.map((w, i) => [`worker ${i + 1}`, w.child.pid!]), ['receivers', receivers.pid]]);
+  for (const [i, role] of roles.entries()) started.push(await startHerald(role, env, `drain-${roles.join('-')}-${i}`));
+  const pids = () => Object.fromEntries([...started.map((w, i) => [`${w.role} ${i + 1}`, w.child.pid!]), ['receivers', receivers.pid]]);
   const cpuBefore = cpuSeconds(pids(), server);
   try {
     const arrivals = await collect(receivers, deliveries, 300_000, (n) => log(`    draining: ${n}/${deliveries} delivered`));
@@ -85,7 +91,7 @@ export async function drain(server: Server, env: HeraldEnv, receivers: Receivers
       deliveries: firsts.length, seconds, perSecond: firsts.length / seconds,
       statementsPerDelivery: (after.calls - before.calls) / firsts.length,
       commitsPerDelivery: (after.commits - before.commits) / firsts.length,
-      peakRssMb: Object.fromEntries(started.map((w, i) => [`worker ${i + 1}`, w.peakRssMb()])),
+      peakRssMb: Object.fromEntries(started.map((w, i) => [`${w.role} ${i + 1}`, w.peakRssMb()])),
       timeline: perSecond(firsts),
       cpu: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Math.round((v - (cpuBefore[k] ?? 0)) * 10) / 10])),
     };
@@ -95,3 +101,34 @@ export async function drain(server: Server, env: HeraldEnv, receivers: Receivers
 }
 
 export { heraldEnv };
+
+/** Bare pg-boss draining `jobs` no-op jobs with the deliver queue's options (its own process). */
+export async function barePgBoss(databaseUrl: string, jobs: number): Promise<{ perSecond: number; seconds: number }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-boss.ts', import.meta.url)), databaseUrl, String(jobs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`bare pg-boss baseline exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/**
+ * `count` finished jobs in the deliver queue's table, as a table keeps them when retention is
+ * long (Herald deletes a job once its attempt is recorded; other users of the queue, or a past
+ * version, may not). Bulk SQL as the owner, then the statistics the dispatcher keeps fresh.
+ */
+export async function addFinishedJobs(ownerUrl: string, count: number): Promise<void> {
+  const c = new pg.Client({ connectionString: ownerUrl });
+  await c.connect();
+  try {
+    await c.query(
+      `insert into pgboss.job (id, name, data, state, created_on, started_on, completed_on, keep_until)
+       select gen_random_uuid(), 'deliver', jsonb_build_object('n', n), 'completed', now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour', now() + interval '1 day'
+         from generate_series(1, $1::int) as n`,
+      [count],
+    );
+    await c.query('analyze pgboss.job');
+  } finally {
+    await c.end();
+  }
+}

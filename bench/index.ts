@@ -1,138 +1,236 @@
-// `npm run bench`: POST /v1/orders (two line items) at 32 concurrent clients against a real API
-// in this process, beside the raw-SQL baseline doing the same inserts through pg at the same
-// concurrency and pool size. Prints requests/s, p50/p99 and the API/baseline ratio (target ≥ 0.5).
-// Uses DATABASE_URL's server when set (a scratch database is created and dropped), else an
-// embedded one. After a warm-up of each, the two alternate for BENCH_ROUNDS rounds (default 5) of
-// BENCH_SECONDS (3) each and the medians are compared, so a noisy neighbour skews both alike. BENCH_CONCURRENCY (32) and
-// BENCH_POOL (10, the API's default pool size; both sides get one this size) tune it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `npm run bench`: Herald's speed and memory targets, measured in one run on one durable embedded
+// PostgreSQL (fsync on, as `npm start` runs it), with Herald as real processes in both deployment
+// shapes (`herald api` + `herald worker`, and `herald all`) and the receivers in a process of their
+// own. Ratios are to baselines measured in the same run. Prints one table; a full run also writes it,
+// with the command, date and machine, into docs/benchmarks.md and draws docs/bench/*.svg.
+// `npm run bench -- --quick` is a ~1-minute version (smaller counts, one shape, nothing written).
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Pool as HttpPool } from 'undici';
-import { loadConfig } from '../src/config.ts';
-import { startEmbedded } from '../src/db/embedded.ts';
-import { systemClock } from '../src/clock.ts';
-import type { ServiceContext } from '../src/context.ts';
-import { createAppPool } from '../src/db/pool.ts';
-import { createApp } from '../src/http/app.ts';
-import { createLogger } from '../src/logger.ts';
-import { Queue } from '../src/queue/index.ts';
-import { closeServer, listen, migrate } from '../src/runtime.ts';
-import { createProduct } from '../src/services/products.ts';
-import { createKey } from '../src/services/apiKeys.ts';
-import { createOrganization, createTenant, patchTenant } from '../src/services/tenants.ts';
-import { randomBytes } from 'node:crypto';
-import { insertOrderDirectly } from './baseline.ts';
-import { runLoad, type LoadResult } from './load.ts';
+import { freshDatabase, heraldEnv, startHerald, startReceivers, startServer, topStatements, type Receivers, type Server } from './cluster.ts';
+import { burst, steady, type Shape } from './delivery.ts';
+import { addFinishedJobs, barePgBoss, drain, prepareBacklog, type DrainResult } from './drain.ts';
+import { ordersVersusSql, type OrdersResult } from './orders.ts';
+import { lineChart } from './svg.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const POOL_SIZE = Number(process.env.BENCH_POOL ?? 10);
-const WARMUP_SECONDS = 2;
+const QUICK = process.argv.includes('--quick');
+const SIZES = QUICK
+  ? { orderRounds: 3, orderSeconds: 2, burstEvents: 3_000, backlogEvents: 5_000, steadyRate: 300, steadySeconds: 10, finishedJobs: 0, shapes: ['api+worker'] as Shape[] }
+  : { orderRounds: 5, orderSeconds: 3, burstEvents: 20_000, backlogEvents: 20_000, steadyRate: 300, steadySeconds: 30, finishedJobs: 500_000, shapes: ['api+worker', 'all'] as Shape[] };
+const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 
-async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  let serverUrl = process.env.DATABASE_URL;
-  let stopServer = async () => {};
-  let dataDir: string | undefined;
-  if (!serverUrl) {
-    dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
-    const server = await startEmbedded(dataDir, { durable: false });
-    serverUrl = server.url;
-    stopServer = server.stop;
-  }
-  const name = `herald_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      // pg-pool's end() does not wait for its sockets to close; let them go before dropping.
-      for (let i = 0; i < 40; i++) {
-        const { rows } = await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-        if (rows[0].n === 0) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-      await stopServer();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+const started = Date.now();
+const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+interface Row {
+  scenario: string;
+  shape: string;
+  result: string;
+  target: string;
+  met: boolean | undefined;
+  rss: Record<string, number>;
+}
+const rows: Row[] = [];
+const RSS_LIMIT = 256;
+function add(row: Row): void {
+  rows.push(row);
+  log(`${row.scenario} [${row.shape}]: ${row.result}${row.met === undefined ? '' : row.met ? '  ✓' : '  ✗ (target ' + row.target + ')'}`);
 }
 
-const row = (name: string, r: LoadResult) =>
-  `${name.padEnd(20)} ${r.perSecond.toFixed(0).padStart(8)} req/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   (${r.requests} in ${r.seconds} s${r.errors ? `, ${r.errors} errors` : ''})`;
+let databases = 0;
+async function scenarioDatabase(server: Server) {
+  return freshDatabase(server, `herald_bench_${process.pid}_${++databases}`);
+}
 
-/** The round with the median throughput. */
-const median = (rounds: LoadResult[]) => [...rounds].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)];
-
-async function main() {
-  const db = await scratchDatabase();
-  await migrate(db.url);
-  const config = loadConfig({
-    NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', HERALD_ADMIN_TOKEN: randomBytes(16).toString('hex'),
-    HERALD_JWT_SECRET: randomBytes(32).toString('hex'), HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  });
-  const apiPool = createAppPool(db.url, POOL_SIZE);
-  const baselinePool = createAppPool(db.url, POOL_SIZE);
-  const logger = createLogger('silent');
-  const queue = new Queue({ databaseUrl: db.url, role: 'producer', pool: apiPool, clock: systemClock, logger });
-  await queue.start();
-  const services: ServiceContext = { config, pool: apiPool, queue, clock: systemClock, logger };
-  const server = await listen(createApp(services), 0, '127.0.0.1');
-  const http = new HttpPool(`http://127.0.0.1:${(server.address() as { port: number }).port}`, { connections: CONCURRENCY, allowH2: false });
+async function withDatabase<T>(server: Server, work: (db: Awaited<ReturnType<typeof freshDatabase>>, logDir: string) => Promise<T>): Promise<T> {
+  const db = await scenarioDatabase(server);
+  const logDir = mkdtempSync(join(tmpdir(), 'herald-bench-logs-'));
   try {
-    const tenant = await createTenant(services, { name: 'Bench shop' });
-    // The per-tenant API limit (default 1,000/s) is not what is measured; its cost still is.
-    await patchTenant(services, tenant.id, { api_rate_limit: 1_000_000 });
-    const org = await createOrganization(services, tenant.id, 'Bench');
-    const { key } = await createKey(services, { tenantId: tenant.id, orgId: org.id }, { mode: 'live', kind: 'secret', role: 'developer' });
-    const scope = { tenantId: tenant.id, mode: 'live' as const };
-    const product = await createProduct(services, scope, {
-      name: 'Bench',
-      variants: [1, 2].map((i) => ({ sku: `bench-${i}`, price: 1000 * i, currency: 'USD', inventory_quantity: 1_000_000 })),
-    });
-    const body = JSON.stringify({ line_items: product.variants.map((v) => ({ variant_id: v.id, quantity: 1 })) });
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-
-    const api = (seconds: number) => runLoad(CONCURRENCY, seconds, async () => {
-      const res = await http.request({ method: 'POST', path: '/v1/orders', headers, body });
-      const text = await res.body.text();
-      if (res.statusCode !== 201) throw new Error(`${res.statusCode} ${text}`);
-    });
-    const baseline = (seconds: number) => runLoad(CONCURRENCY, seconds, () =>
-      insertOrderDirectly(baselinePool, { tenantId: tenant.id, productId: product.id, variants: product.variants }));
-
-    console.log(`POST /v1/orders (2 line items) vs raw SQL: ${CONCURRENCY} concurrent clients, pool ${POOL_SIZE}, ${ROUNDS} rounds of ${SECONDS} s after ${WARMUP_SECONDS} s warm-up each\n`);
-    await api(WARMUP_SECONDS);
-    await baseline(WARMUP_SECONDS);
-    const results = { api: [] as LoadResult[], baseline: [] as LoadResult[] };
-    for (let round = 1; round <= ROUNDS; round++) {
-      results.api.push(await api(SECONDS));
-      console.log(row(`API, round ${round}`, results.api.at(-1)!));
-      results.baseline.push(await baseline(SECONDS));
-      console.log(row(`baseline, round ${round}`, results.baseline.at(-1)!));
-    }
-    const apiMedian = median(results.api);
-    const baselineMedian = median(results.baseline);
-    console.log(`\n${row('API (median)', apiMedian)}\n${row('raw-SQL baseline', baselineMedian)}`);
-    console.log(`\nratio API/baseline: ${(apiMedian.perSecond / baselineMedian.perSecond).toFixed(2)} (target ≥ 0.5)`);
+    return await work(db, logDir);
   } finally {
-    await http.close();
-    await closeServer(server, 1000);
-    await queue.stop({ graceful: false, timeoutMs: 1_000 });
-    await apiPool.end();
-    await baselinePool.end();
     await db.drop();
   }
 }
 
-main().catch((err) => {
+const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+const rate = (v: number) => `${Math.round(v).toLocaleString('en-US')}/s`;
+
+async function ordersScenario(server: Server, shape: Shape): Promise<OrdersResult> {
+  return withDatabase(server, async (db, logDir) => {
+    const env = heraldEnv(db, logDir);
+    const api = await startHerald(shape === 'all' ? 'all' : 'api', env, `orders-${shape}`);
+    try {
+      const r = await ordersVersusSql(`http://127.0.0.1:${api.port}`, env.adminToken, db.runtimeUrl, { rounds: SIZES.orderRounds, seconds: SIZES.orderSeconds }, log);
+      add({
+        scenario: '1 POST /v1/orders, 32 clients, vs the same SQL through pg', shape,
+        result: `${rate(r.api.perSecond)} (p99 ${ms(r.api.p99Ms)}) vs ${rate(r.baseline.perSecond)}: ratio ${r.ratio.toFixed(2)}`,
+        target: 'ratio ≥ 0.5', met: r.ratio >= 0.5, rss: { [api.role]: api.peakRssMb() },
+      });
+      rows.at(-1)!.rss = { [api.role]: api.peakRssMb() };
+      return r;
+    } finally {
+      await api.stop();
+    }
+  });
+}
+
+async function burstScenario(server: Server, receivers: Receivers, shape: Shape) {
+  return withDatabase(server, async (db, logDir) => {
+    const r = await burst(server, heraldEnv(db, logDir), receivers, shape, SIZES.burstEvents, log);
+    add({
+      scenario: `2 ${r.events.toLocaleString('en-US')} events via the API (32 clients), 10 tenants × 3 endpoints, ingest with delivery`, shape,
+      result: `${rate(r.perSecond)} first commit → last receipt (${r.deliveries.toLocaleString('en-US')} in ${r.seconds.toFixed(1)} s; ingest ${rate(r.ingestPerSecond)}; latency p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)})`,
+      target: '≥ 2,000 deliveries/s', met: r.perSecond >= 2_000, rss: r.peakRssMb,
+    });
+    return r;
+  });
+}
+
+async function drainScenario(
+  server: Server, receivers: Receivers, roles: Array<'worker' | 'all'>, label: string, opts: { finishedJobs?: number; baseline?: boolean } = {},
+) {
+  return withDatabase(server, async (db, logDir) => {
+    const env = heraldEnv(db, logDir);
+    const { deliveries } = await prepareBacklog(env, receivers, 10, 3, SIZES.backlogEvents, log);
+    if (opts.finishedJobs) {
+      log(`    adding ${opts.finishedJobs.toLocaleString('en-US')} finished jobs to the job table`);
+      await addFinishedJobs(db.url, opts.finishedJobs);
+    }
+    const r = await drain(server, env, receivers, deliveries, roles, log);
+    const top = await topStatements(db.url, 8);
+    const bare = opts.baseline ? await barePgBoss(db.url, deliveries) : undefined;
+    return { r, top, bare, label };
+  });
+}
+
+function machine(): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+}
+
+async function postgresVersion(server: Server): Promise<string> {
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  const { rows: [v] } = await c.query('show server_version');
+  await c.end();
+  return v.server_version;
+}
+
+function writeDocs(report: string, charts: Record<string, string>): void {
+  mkdirSync(join(DOCS, 'bench'), { recursive: true });
+  for (const [name, svg] of Object.entries(charts)) writeFileSync(join(DOCS, 'bench', name), svg);
+  const path = join(DOCS, 'benchmarks.md');
+  const doc = readFileSync(path, 'utf8');
+  const marker = '<!-- runs: newest first -->';
+  const at = doc.indexOf(marker);
+  const updated = at === -1 ? `${doc.trimEnd()}\n\n${marker}\n\n${report}\n` : `${doc.slice(0, at + marker.length)}\n\n${report}\n${doc.slice(at + marker.length)}`;
+  writeFileSync(path, updated);
+}
+
+async function main() {
+  const server = await startServer();
+  const receivers = await startReceivers(3);
+  const drains: Array<{ r: DrainResult; top: Awaited<ReturnType<typeof topStatements>>; bare?: { perSecond: number }; label: string }> = [];
+  let steadyTimeline: { p50: number[]; p99: number[] } | undefined;
+  const stop = async () => {
+    await receivers.stop().catch(() => {});
+    await server.stop().catch(() => {});
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  try {
+    log(`Herald benchmark${QUICK ? ' (quick)' : ''} on ${machine()}, PostgreSQL ${await postgresVersion(server)} (embedded, fsync on)`);
+    for (const shape of SIZES.shapes) await ordersScenario(server, shape);
+    for (const shape of SIZES.shapes) await burstScenario(server, receivers, shape);
+
+    const empty = await drainScenario(server, receivers, ['worker'], 'one worker', { baseline: true });
+    drains.push(empty);
+    const ratio = empty.r.perSecond / empty.bare!.perSecond;
+    add({
+      scenario: `3 drain of a ${empty.r.deliveries.toLocaleString('en-US')}-delivery backlog vs bare pg-boss draining as many no-op jobs`, shape: 'worker',
+      result: `${rate(empty.r.perSecond)} vs ${rate(empty.bare!.perSecond)}: ratio ${ratio.toFixed(2)}; ${empty.r.statementsPerDelivery.toFixed(2)} statements and ${empty.r.commitsPerDelivery.toFixed(3)} commits per delivery`,
+      target: '≥ 4,000/s and ratio ≥ 0.3; ≤ 3 statements and ≤ 0.2 commits per delivery',
+      met: empty.r.perSecond >= 4_000 && ratio >= 0.3 && empty.r.statementsPerDelivery <= 3 && empty.r.commitsPerDelivery <= 0.2, rss: empty.r.peakRssMb,
+    });
+    if (SIZES.shapes.includes('all')) {
+      const all = await drainScenario(server, receivers, ['all'], 'herald all');
+      drains.push(all);
+      add({ scenario: '3 the same drain', shape: 'all', result: rate(all.r.perSecond), target: '(reported)', met: undefined, rss: all.r.peakRssMb });
+    }
+    if (SIZES.finishedJobs) {
+      const full = await drainScenario(server, receivers, ['worker'], `with ${SIZES.finishedJobs.toLocaleString('en-US')} finished jobs`, { finishedJobs: SIZES.finishedJobs });
+      drains.push(full);
+      const change = full.r.perSecond / empty.r.perSecond - 1;
+      add({
+        scenario: `3b the same drain with ${SIZES.finishedJobs.toLocaleString('en-US')} finished jobs kept in the job table`, shape: 'worker',
+        result: `${rate(full.r.perSecond)} (${(change * 100).toFixed(0)} % against the empty table)`, target: 'within 20 %', met: change >= -0.2, rss: full.r.peakRssMb,
+      });
+      const two = await drainScenario(server, receivers, ['worker', 'worker'], 'two workers');
+      drains.push(two);
+      add({
+        scenario: '3c the same drain with two worker processes', shape: '2 × worker',
+        result: `${rate(two.r.perSecond)} (× ${(two.r.perSecond / empty.r.perSecond).toFixed(2)} one worker's)`, target: '(scaling, reported)', met: undefined, rss: two.r.peakRssMb,
+      });
+    }
+    for (const shape of SIZES.shapes) {
+      await withDatabase(server, async (db, logDir) => {
+        const r = await steady(heraldEnv(db, logDir), receivers, shape, SIZES.steadyRate, SIZES.steadySeconds, log);
+        if (shape === 'api+worker') steadyTimeline = r.timeline;
+        add({
+          scenario: `4 steady ${r.rate} events/s × 3 endpoints for ${r.seconds} s`, shape,
+          result: `commit → receipt p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)} (${r.deliveries.toLocaleString('en-US')} deliveries)`,
+          target: 'p50 ≤ 40 ms, p99 ≤ 150 ms', met: r.p50Ms <= 40 && r.p99Ms <= 150, rss: r.peakRssMb,
+        });
+      });
+    }
+  } finally {
+    await stop();
+  }
+
+  // Every scenario's processes against the memory target.
+  const peak = Math.max(...rows.flatMap((r) => Object.values(r.rss)));
+  const table = [
+    '| # | Scenario | Shape | Result | Target | Met | Peak RSS (MB) |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.scenario.split(' ')[0]} | ${r.scenario.slice(r.scenario.indexOf(' ') + 1)} | ${r.shape} | ${r.result} | ${r.target} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} | ${Object.entries(r.rss).map(([k, v]) => `${k} ${v}`).join(', ')} |`),
+    `| 5 | every scenario | all | peak RSS ${peak} MB | ≤ ${RSS_LIMIT} MB per process | ${peak <= RSS_LIMIT ? 'yes' : '**no**'} | |`,
+  ].join('\n');
+  const profile = drains.map((d) => [
+    `Drain, ${d.label}: ${rate(d.r.perSecond)}; CPU seconds while draining: ${Object.entries(d.r.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    '',
+    '| Database time (ms) | Calls | Mean (ms) | Statement |',
+    '|---:|---:|---:|---|',
+    ...d.top.map((s) => `| ${s.totalMs.toFixed(0)} | ${s.calls} | ${s.meanMs.toFixed(2)} | \`${s.query.replace(/\|/g, '\\|').slice(0, 110)}\` |`),
+  ].join('\n')).join('\n\n');
+  console.log(`\n${table}\n\n${profile}\n`);
+
+  if (!QUICK) {
+    const charts: Record<string, string> = {};
+    if (steadyTimeline) {
+      charts['steady-latency.svg'] = lineChart(`Steady ${SIZES.steadyRate} events/s × 3 endpoints (api + worker): commit → receipt`, 'milliseconds', [
+        { name: 'p50', color: '#2b6cb0', values: steadyTimeline.p50 }, { name: 'p99', color: '#c53030', values: steadyTimeline.p99 },
+      ]);
+    }
+    charts['drain-rate.svg'] = lineChart('Drain of the backlog: deliveries per second', 'deliveries/s', drains.map((d, i) => ({
+      name: d.label, color: ['#2b6cb0', '#805ad5', '#dd6b20', '#2f855a'][i % 4], values: d.r.timeline,
+    })));
+    writeDocs([
+      `## ${new Date().toISOString().slice(0, 10)}: \`npm run bench\``,
+      '',
+      `Machine: ${machine()}; PostgreSQL embedded, fsync on; Herald processes run as \`npm start\` runs them (bench/cluster.ts RUNTIME). Took ${Math.round((Date.now() - started) / 1000)} s.`,
+      '',
+      table,
+      '',
+      '![Steady latency](bench/steady-latency.svg) ![Drain rate](bench/drain-rate.svg)',
+      '',
+      profile,
+    ].join('\n'), charts);
+    log('written to docs/benchmarks.md and docs/bench/');
+  }
+}
+
+main().then(() => process.exit(0), (err) => {
   console.error(err);
   process.exit(1);
 });

@@ -43,8 +43,8 @@ const IDLE_POLL_MS = 1_000;
 const WAKE_WITHIN_MS = 10 * 60_000;
 /** Heartbeat every held claim this often (the queue reclaims a claim after 10 s without one). */
 const TOUCH_EVERY_MS = 3_000;
-/** A claim waiting in a line longer than this goes back to the queue, well inside the queue's expiry. */
-const MAX_WAIT_MS = 120_000;
+/** A claim waiting in a line longer than this goes back to the queue, well inside the queue's expiry (src/queue). */
+const MAX_WAIT_MS = 60_000;
 /** A failed claim or record is tried again after this long. */
 const BACKOFF_MS = 1_000;
 

@@ -11,7 +11,7 @@ import { claimOutbox, type ClaimedOutboxRow } from '../src/db/crossTenant.ts';
 import { insertDeliveries, type NewDelivery } from '../src/db/deliveries.ts';
 import { dispatchInputs } from '../src/db/outbox.ts';
 import type { Tx } from '../src/db/pool.ts';
-import { pinScope, transaction } from '../src/db/tenant.ts';
+import { pinScope, workerTransaction } from '../src/db/tenant.ts';
 import { newId } from '../src/ids.ts';
 import { dispatchLag, eventsDispatched } from '../src/metrics.ts';
 import type { EndpointAttempt } from '../src/queue/index.ts';
@@ -29,7 +29,7 @@ const ANALYZE_EVERY_MS = 10_000;
 
 /** Claims and fans out one batch; returns how many events it took (0: the outbox is empty). */
 export async function dispatchBatch({ pool, queue, logger }: ServiceContext, batchSize = BATCH): Promise<{ events: number; deliveries: number }> {
-  const done = await transaction(pool, async (tx) => {
+  const done = await workerTransaction(pool, async (tx) => {
     const claimed = (await claimOutbox(tx, batchSize)).sort((a, b) => a.seq - b.seq);
     const scopes = new Map<string, ClaimedOutboxRow[]>();
     for (const row of claimed) {

@@ -46,6 +46,18 @@ export async function transaction<T>(pool: Pool, work: (tx: Tx) => Promise<T>): 
   return run(pool, 'begin', work);
 }
 
+/**
+ * A transaction of the delivery worker's own bookkeeping (claiming outbox rows and attempts,
+ * recording attempts), committed without waiting for its WAL to reach disk. A database crash may
+ * lose the last few hundred milliseconds of such commits — and always a suffix of them, never one
+ * without those before it — so what is lost is redone: an attempt claimed again and sent again,
+ * which at-least-once delivery allows. Everything acknowledged to a client (the API's writes)
+ * stays synchronous, so no acknowledged event is lost.
+ */
+export async function workerTransaction<T>(pool: Pool, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return run(pool, "begin; set local synchronous_commit = 'off'", work);
+}
+
 async function run<T>(pool: Pool, begin: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   const tx = await pool.connect();
   let broken: unknown;

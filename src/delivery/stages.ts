@@ -12,7 +12,7 @@ import { recordAttempts, type AttemptRecord } from '../db/attempts.ts';
 import { cancelDeliveries, findDelivery, loadAttemptContexts, type AttemptContext, type DeliveryStatus } from '../db/deliveries.ts';
 import { noteEndpointOutcomes } from '../db/endpoints.ts';
 import type { Tx } from '../db/pool.ts';
-import { pinScope, transaction, withTenant } from '../db/tenant.ts';
+import { pinScope, withTenant, workerTransaction } from '../db/tenant.ts';
 import { newId } from '../ids.ts';
 import type { StoredEvent } from '../presenters/events.ts';
 import type { DeliverJob, EndpointAttempt, HeldAttempt } from '../queue/index.ts';
@@ -63,7 +63,7 @@ const WAITING: readonly DeliveryStatus[] = ['pending', 'retrying'];
 export async function claimAndLoad(
   { pool, queue, config, clock }: ServiceContext, secrets: SecretCache, limit: number, ignoreEndpoints: string[],
 ): Promise<ClaimedBatch> {
-  return transaction(pool, async (tx) => {
+  return workerTransaction(pool, async (tx) => {
     const held = await queue.fetch(tx, limit, ignoreEndpoints);
     const batch: ClaimedBatch = { claimed: held.length, ready: [] };
     const done: HeldAttempt[] = [];
@@ -137,7 +137,7 @@ const STATUS_AFTER: Record<Outcome['kind'], DeliveryStatus> = { delivered: 'deli
  */
 export async function recordBatch(services: ServiceContext, sent: SentAttempt[]): Promise<RecordedAttempt[]> {
   const { pool, queue, config } = services;
-  return transaction(pool, async (tx) => {
+  return workerTransaction(pool, async (tx) => {
     const recorded: RecordedAttempt[] = [];
     const next: Array<EndpointAttempt & { startAfter: Date }> = [];
     const again = (held: HeldAttempt, at: Date): EndpointAttempt & { startAfter: Date } => ({

@@ -24,14 +24,18 @@ const QUEUES: Record<string, QueueOptions> = {
     // retries only a job whose worker died (heartbeat lost) or whose handler threw (database trouble).
     retryLimit: 5, retryDelay: 1, retryBackoff: true,
     // A killed worker's job comes back after 10 s without a heartbeat instead of the expiry, which
-    // only bounds a live but stuck attempt: beyond the longest HERALD_DELIVERY_TIMEOUT (2 min).
+    // only bounds a live but stuck claim: a claim waits in its endpoint's line at most a minute
+    // (workers/deliver.ts), then its request takes at most HERALD_DELIVERY_TIMEOUT (2 min at most).
     heartbeatSeconds: 10,
-    expireInSeconds: 180,
+    expireInSeconds: 300,
     deleteAfterSeconds: 24 * 3600,
     // Jobs due now wake workers through LISTEN/NOTIFY.
     notify: true,
   },
 };
+
+/** The deliver queue's options, for the benchmark's bare pg-boss baseline (same options, no Herald). */
+export const DELIVER_QUEUE_OPTIONS: QueueOptions = QUEUES[DELIVER_QUEUE];
 
 /** One delivery attempt to make. */
 export interface DeliverJob {
