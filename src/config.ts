@@ -28,6 +28,8 @@ export interface Config {
   deliveryTimeoutMs: number;
   /** Attempts to one endpoint a worker process makes at once, so a slow endpoint cannot take every slot. */
   endpointConcurrency: number;
+  /** Attempts of one tenant a worker process makes at once (it holds at most twice as many claims). */
+  tenantConcurrency: number;
   /** How far back events can be replayed to an endpoint. */
   eventRetentionMs: number;
   /** A storefront order still unpaid this long after its checkout completed is cancelled (stock and coupon returned). */
@@ -115,6 +117,11 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean; m
     problems.push('HERALD_ENDPOINT_CONCURRENCY: expected a whole number from 1 to 100');
   }
 
+  const tenantConcurrency = Number(env.HERALD_TENANT_CONCURRENCY || '64');
+  if (!Number.isInteger(tenantConcurrency) || tenantConcurrency < 1 || tenantConcurrency > 1000) {
+    problems.push('HERALD_TENANT_CONCURRENCY: expected a whole number from 1 to 1000');
+  }
+
   const eventRetentionMs = parseDuration(env.HERALD_EVENT_RETENTION || '30d');
   if (eventRetentionMs === undefined || eventRetentionMs < 3_600_000) problems.push('HERALD_EVENT_RETENTION: expected a duration of at least 1h (e.g. 30d)');
 
@@ -172,6 +179,7 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean; m
     disableAfterMs: disableAfterMs ?? 0,
     deliveryTimeoutMs: deliveryTimeoutMs ?? 0,
     endpointConcurrency,
+    tenantConcurrency,
     eventRetentionMs: eventRetentionMs ?? 0,
     unpaidOrderTtlMs: unpaidOrderTtlMs ?? 0,
     storefrontDomain,

@@ -6,8 +6,14 @@
 //   process holds fewer than its limit; it skips endpoints whose line is full, so a slow or hanging
 //   endpoint holds back neither the rest of a batch nor the next claim. It sleeps when the queue
 //   is empty until pg-boss NOTIFYs new work, a retry this process scheduled comes due, or a poll.
-// - Each endpoint sends at most HERALD_ENDPOINT_CONCURRENCY requests at once, and the process at
-//   most `concurrency`; the rest wait in their endpoint's line (in memory, their claims held).
+// - Each endpoint sends at most HERALD_ENDPOINT_CONCURRENCY requests at once, each tenant at most
+//   HERALD_TENANT_CONCURRENCY, and the process at most `concurrency`; the rest wait in their
+//   endpoint's line (in memory, their claims held). A tenant holds at most twice its concurrency in
+//   claims: beyond that its endpoints are skipped by the claim, and claims of it that arrive anyway
+//   are given back at once, so one tenant's backlog or slow endpoints leave room for the others.
+// - A rate-limited endpoint's attempts start at their send slots (taken when claimed), and its line
+//   holds about two seconds of them. A 429 or 503 with Retry-After pauses the endpoint: its claims
+//   waiting here go back to the queue until then.
 // - Finished attempts are recorded together: one transaction for whatever finished while the
 //   previous one was committing (group commit), which also completes their claims.
 // - Every few seconds one statement heartbeats every claim held; a claim held too long unsent is
@@ -16,7 +22,7 @@
 import type { ServiceContext } from '../src/context.ts';
 import { createGuardedClient } from '../src/delivery/client.ts';
 import { SecretCache } from '../src/delivery/secrets.ts';
-import { claimAndLoad, recordBatch, sendAttempt, type LoadedAttempt, type SentAttempt } from '../src/delivery/stages.ts';
+import { claimAndLoad, pausesOf, recordBatch, sendAttempt, type LoadedAttempt, type SentAttempt } from '../src/delivery/stages.ts';
 import { attemptDuration, deliveryAttempts } from '../src/metrics.ts';
 import type { HeldAttempt } from '../src/queue/index.ts';
 
@@ -49,15 +55,30 @@ const MAX_WAIT_MS = 60_000;
 const BACKOFF_MS = 1_000;
 
 interface Line {
+  tenantId: string;
+  /** The endpoint's rate limit as last loaded (attempts per second), or null. */
+  rateLimit: number | null;
   inFlight: number;
   waiting: Array<LoadedAttempt & { since: number }>;
 }
+
+/** One tenant's share of this process. */
+interface TenantLoad {
+  held: number;
+  sending: number;
+  /** Its endpoints whose claims were given back while it was at its limit: skipped until it is not. */
+  skipped: Set<string>;
+}
+
+/** A rate-limited endpoint's line holds this many seconds of its send slots. */
+const PACED_LINE_SECONDS = 2;
 
 export async function startDeliverer(services: ServiceContext, options: DelivererOptions = {}): Promise<Deliverer> {
   const { config, queue, logger, clock } = services;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lineLimit = config.endpointConcurrency * LINE_FACTOR;
   const maxHeld = Math.max(concurrency * 2, BATCH * 2);
+  const tenantHoldLimit = config.tenantConcurrency * 2;
   const client = createGuardedClient({
     allow: config.allowPrivateNetworks, production: config.production, timeoutMs: options.timeoutMs ?? config.deliveryTimeoutMs,
   });
@@ -66,6 +87,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
   /** Every claim in hand, by job id: waiting, sending, or finished and not yet recorded. */
   const held = new Map<string, HeldAttempt>();
   const lines = new Map<string, Line>();
+  const tenants = new Map<string, TenantLoad>();
   let sending = 0;
   const finished: SentAttempt[] = [];
   let recording: Promise<void> | undefined;
@@ -99,41 +121,98 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
     wakeTimers.add(timer);
   }
 
+  // ── claims in hand, per tenant ──
+  const tenantOf = (tenantId: string): TenantLoad => {
+    let load = tenants.get(tenantId);
+    if (!load) tenants.set(tenantId, (load = { held: 0, sending: 0, skipped: new Set() }));
+    return load;
+  };
+  function hold(h: HeldAttempt): void {
+    held.set(h.claim.id, h);
+    tenantOf(h.tenant_id).held++;
+  }
+  function drop(h: HeldAttempt): void {
+    if (!held.delete(h.claim.id)) return;
+    const load = tenants.get(h.tenant_id)!;
+    if (--load.held === 0) tenants.delete(h.tenant_id);
+  }
+
   // ── sending ──
-  const lineOf = (endpointId: string): Line => {
-    let line = lines.get(endpointId);
-    if (!line) lines.set(endpointId, (line = { inFlight: 0, waiting: [] }));
+  const lineOf = (loaded: LoadedAttempt): Line => {
+    let line = lines.get(loaded.held.endpointId);
+    if (!line) lines.set(loaded.held.endpointId, (line = { tenantId: loaded.held.tenant_id, rateLimit: null, inFlight: 0, waiting: [] }));
+    line.rateLimit = loaded.rateLimit;
     return line;
   };
+  const lineFull = (line: Line) =>
+    line.inFlight + line.waiting.length >= (line.rateLimit === null ? lineLimit : Math.min(lineLimit, Math.ceil(line.rateLimit * PACED_LINE_SECONDS)));
 
-  /** Starts whatever may start now: each endpoint up to its concurrency, the process up to its own. */
+  let pumpTimer: NodeJS.Timeout | undefined;
+  let pumpAt = Infinity;
+  /** Runs the pump again at `at` (a clock instant in ms), when a send slot comes. */
+  function pumpLater(at: number): void {
+    if (at >= pumpAt) return;
+    clearTimeout(pumpTimer);
+    pumpAt = at;
+    pumpTimer = setTimeout(() => {
+      pumpAt = Infinity;
+      pump();
+    }, Math.max(0, at - clock.now().getTime()));
+  }
+
+  /**
+   * Starts whatever may start now: each endpoint up to its concurrency (and its send slots), each
+   * tenant up to its own, the process up to its own.
+   */
   function pump(): void {
+    const now = clock.now().getTime();
     for (const [endpointId, line] of lines) {
-      while (line.waiting.length && line.inFlight < config.endpointConcurrency && sending < concurrency) {
+      const load = tenants.get(line.tenantId);
+      while (line.waiting.length && line.inFlight < config.endpointConcurrency && sending < concurrency && load && load.sending < config.tenantConcurrency) {
+        const slot = line.waiting[0].notBefore?.getTime() ?? 0;
+        if (slot > now) {
+          pumpLater(slot);
+          break;
+        }
         const loaded = line.waiting.shift()!;
         line.inFlight++;
+        load.sending++;
         sending++;
-        void send(loaded, line);
+        void send(loaded, line, load);
       }
       if (!line.waiting.length && !line.inFlight) lines.delete(endpointId);
       if (sending >= concurrency) return;
     }
   }
 
-  async function send(loaded: LoadedAttempt, line: Line): Promise<void> {
+  async function send(loaded: LoadedAttempt, line: Line, load: TenantLoad): Promise<void> {
     try {
       finished.push(await sendAttempt(services, client, loaded));
     } catch (err) {
       // sendAttempt turns every network outcome into data; this is a bug. The claim stays held
       // unsent and goes back to the queue at shutdown, or is reclaimed once its heartbeat stops.
       logger.error({ err, tenant_id: loaded.held.tenant_id, delivery_id: loaded.held.delivery_id }, 'delivery attempt failed unexpectedly');
-      held.delete(loaded.held.claim.id);
+      drop(loaded.held);
     } finally {
       line.inFlight--;
+      load.sending--;
       sending--;
       record();
       pump();
     }
+  }
+
+  /** A 429 or 503 with Retry-After: the endpoint's claims waiting here go back to the queue until then. */
+  async function pause(endpointId: string, until: Date): Promise<void> {
+    const line = lines.get(endpointId);
+    if (!line?.waiting.length) return;
+    const deferred = line.waiting.splice(0).map((w) => ({ held: w.held, until }));
+    try {
+      await queue.defer(services.pool, deferred);
+    } catch (err) {
+      logger.warn({ err }, 'could not defer a paused endpoint\'s claims; they are reclaimed by heartbeat');
+    }
+    for (const d of deferred) drop(d.held);
   }
 
   // ── recording (group commit) ──
@@ -144,7 +223,8 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
       try {
         const recorded = await recordBatch(services, sent);
         for (const r of recorded) report(r.sent, r.outcome);
-        for (const s of sent) held.delete(s.held.claim.id);
+        for (const s of sent) drop(s.held);
+        for (const p of pausesOf(sent)) await pause(p.id, p.until);
         wake(); // room for more
       } catch (err) {
         logger.error({ err }, 'recording attempts failed; retrying');
@@ -180,23 +260,48 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
         await sleep(IDLE_POLL_MS);
         continue;
       }
-      const full = [...lines].filter(([, line]) => line.inFlight + line.waiting.length >= lineLimit).map(([id]) => id);
       let batch;
       try {
-        batch = await claimAndLoad(services, secrets, room, full);
+        batch = await claimAndLoad(services, secrets, room, skippedEndpoints());
       } catch (err) {
         logger.error({ err }, 'claiming attempts failed; retrying');
         await sleep(BACKOFF_MS);
         continue;
       }
       const now = Date.now();
+      const giveBack: LoadedAttempt[] = [];
       for (const loaded of batch.ready) {
-        held.set(loaded.held.claim.id, loaded.held);
-        lineOf(loaded.held.endpointId).waiting.push({ ...loaded, since: now });
+        const { tenant_id: tenantId, endpointId } = loaded.held;
+        const load = tenantOf(tenantId);
+        if (load.held >= tenantHoldLimit) {
+          load.skipped.add(endpointId);
+          giveBack.push(loaded);
+          continue;
+        }
+        hold(loaded.held);
+        lineOf(loaded).waiting.push({ ...loaded, since: now });
       }
       pump();
+      try {
+        await queue.release(giveBack.map((l) => l.held));
+      } catch (err) {
+        logger.warn({ err }, 'could not give back claims; they are reclaimed by heartbeat');
+      }
       if (batch.claimed === 0) await sleep(IDLE_POLL_MS);
     }
+  }
+
+  /** Endpoints the claim skips: their line is full, or their tenant holds its limit. */
+  function skippedEndpoints(): string[] {
+    const skipped = new Set<string>();
+    for (const [endpointId, line] of lines) {
+      if (lineFull(line) || (tenants.get(line.tenantId)?.held ?? 0) >= tenantHoldLimit) skipped.add(endpointId);
+    }
+    for (const load of tenants.values()) {
+      if (load.held < tenantHoldLimit) load.skipped.clear();
+      for (const endpointId of load.skipped) skipped.add(endpointId);
+    }
+    return [...skipped];
   }
 
   // ── heartbeats and stale claims ──
@@ -208,7 +313,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
     }
     if (stale.length) {
       await queue.release(stale);
-      for (const h of stale) held.delete(h.claim.id);
+      for (const h of stale) drop(h);
     }
     const lapsed = await queue.touch([...held.values()]);
     // Claims recorded while the touch ran are done, not lapsed.
@@ -216,7 +321,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
     if (!lapsed.size) return;
     // Another worker may hold these now: drop the ones not yet sent (the others' records are fenced).
     for (const line of lines.values()) {
-      for (const w of line.waiting) if (lapsed.has(w.held.claim.id)) held.delete(w.held.claim.id);
+      for (const w of line.waiting) if (lapsed.has(w.held.claim.id)) drop(w.held);
       line.waiting = line.waiting.filter((w) => !lapsed.has(w.held.claim.id));
     }
     logger.warn({ count: lapsed.size }, 'claims lapsed before they were recorded');
@@ -237,10 +342,11 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
       listener.close();
       await claiming;
       for (const t of wakeTimers) clearTimeout(t);
+      clearTimeout(pumpTimer);
       // Not started: back to the queue now, for another worker.
       const unsent = [...lines.values()].flatMap((line) => line.waiting.splice(0).map((w) => w.held));
       await queue.release(unsent).catch((err) => logger.warn({ err }, 'could not give back unsent claims; they are reclaimed by heartbeat'));
-      for (const h of unsent) held.delete(h.claim.id);
+      for (const h of unsent) drop(h);
       const deadline = Date.now() + graceMs;
       while ((sending || recording || finished.length) && Date.now() < deadline) {
         record();

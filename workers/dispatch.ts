@@ -8,15 +8,16 @@
 // lost listener, every second.
 import type { ServiceContext } from '../src/context.ts';
 import { claimOutbox, type ClaimedOutboxRow } from '../src/db/crossTenant.ts';
-import { insertDeliveries, type NewDelivery } from '../src/db/deliveries.ts';
+import type { NewDelivery } from '../src/db/deliveries.ts';
 import { dispatchInputs } from '../src/db/outbox.ts';
 import type { Tx } from '../src/db/pool.ts';
 import { pinScope, workerTransaction } from '../src/db/tenant.ts';
 import { newId } from '../src/ids.ts';
 import { dispatchLag, eventsDispatched } from '../src/metrics.ts';
 import type { EndpointAttempt } from '../src/queue/index.ts';
-import type { Mode } from '../src/scope.ts';
+import type { TenantScope } from '../src/scope.ts';
 import { matchesEventType } from '../src/services/endpoints.ts';
+import { admit, flowOf } from '../src/services/flows.ts';
 
 const CHANNEL = 'herald_outbox';
 const BACKSTOP_MS = 1_000;
@@ -28,7 +29,8 @@ const ANALYZE_AFTER_JOBS = 5_000;
 const ANALYZE_EVERY_MS = 10_000;
 
 /** Claims and fans out one batch; returns how many events it took (0: the outbox is empty). */
-export async function dispatchBatch({ pool, queue, logger }: ServiceContext, batchSize = BATCH): Promise<{ events: number; deliveries: number }> {
+export async function dispatchBatch(services: ServiceContext, batchSize = BATCH): Promise<{ events: number; deliveries: number }> {
+  const { pool, queue, logger } = services;
   const done = await workerTransaction(pool, async (tx) => {
     const claimed = (await claimOutbox(tx, batchSize)).sort((a, b) => a.seq - b.seq);
     const scopes = new Map<string, ClaimedOutboxRow[]>();
@@ -38,13 +40,13 @@ export async function dispatchBatch({ pool, queue, logger }: ServiceContext, bat
     }
     const lines: object[] = [];
     const attempts: EndpointAttempt[] = [];
-    for (const rows of scopes.values()) {
-      const { tenant_id: tenantId, mode } = rows[0];
-      const deliveries = await fanOut(tx, tenantId, mode, rows.map((r) => r.event_id), lines);
-      for (const d of deliveries) attempts.push({ tenant_id: tenantId, mode, delivery_id: d.id, attempt: 1, endpointId: d.endpointId });
+    // Scopes in one order everywhere: their flow locks are taken in that order (db/deliveries.ts lockFlows).
+    for (const [, rows] of [...scopes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const scope = { tenantId: rows[0].tenant_id, mode: rows[0].mode };
+      attempts.push(...await fanOut(services, tx, scope, rows.map((r) => r.event_id), lines));
     }
     await queue.enqueueAttempts(tx, attempts);
-    return { lines, deliveries: attempts.length, waited: claimed.map((r) => r.waited) };
+    return { lines, deliveries: lines.reduce((n: number, l) => n + (l as { deliveries: number }).deliveries, 0), waited: claimed.map((r) => r.waited) };
   });
   // Logged and counted once committed: a rolled-back batch is claimed again.
   for (const line of done.lines) logger.info(line);
@@ -53,20 +55,24 @@ export async function dispatchBatch({ pool, queue, logger }: ServiceContext, bat
   return { events: done.lines.length, deliveries: done.deliveries };
 }
 
-/** One scope's events (in commit order) matched to its enabled endpoints, as new deliveries. */
-async function fanOut(tx: Tx, tenantId: string, mode: Mode, eventIds: string[], lines: object[]): Promise<NewDelivery[]> {
-  await pinScope(tx, { tenantId, mode });
-  const { events, endpoints } = await dispatchInputs(tx, { tenantId, mode }, eventIds);
-  const typeOf = new Map(events.map((e) => [e.id, e.type]));
-  const deliveries: NewDelivery[] = [];
+/**
+ * One scope's events (in commit order) matched to its enabled endpoints, as new deliveries in
+ * their endpoints' flows; returns the first attempts of those released now.
+ */
+async function fanOut(services: ServiceContext, tx: Tx, scope: TenantScope, eventIds: string[], lines: object[]): Promise<EndpointAttempt[]> {
+  await pinScope(tx, scope);
+  const { events, endpoints } = await dispatchInputs(tx, scope, eventIds);
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const deliveries: Array<Omit<NewDelivery, 'parked'>> = [];
   for (const eventId of eventIds) {
-    const type = typeOf.get(eventId)!;
-    const matched = endpoints.filter((e) => matchesEventType(e.event_types, type));
-    for (const endpoint of matched) deliveries.push({ id: newId('delivery'), endpointId: endpoint.id, eventId, eventType: type });
-    lines.push({ msg: 'event.dispatched', tenant_id: tenantId, mode, event_id: eventId, type, deliveries: matched.length });
+    const event = byId.get(eventId)!;
+    const matched = endpoints.filter((e) => matchesEventType(e.event_types, event.type));
+    for (const endpoint of matched) {
+      deliveries.push({ id: newId('delivery'), endpointId: endpoint.id, eventId, eventType: event.type, flow: flowOf(endpoint.ordering, event.ordering_key) });
+    }
+    lines.push({ msg: 'event.dispatched', tenant_id: scope.tenantId, mode: scope.mode, event_id: eventId, type: event.type, deliveries: matched.length });
   }
-  await insertDeliveries(tx, { tenantId, mode }, deliveries);
-  return deliveries;
+  return admit(tx, scope, services.config, deliveries);
 }
 
 export interface Dispatcher {

@@ -15,11 +15,17 @@ export interface EndpointRow {
   disabled_reason: string | null;
   /** Start of the current run of failed attempts; null while healthy. */
   failing_since: Date | null;
+  ordering: 'none' | 'key' | 'fifo';
+  /** Attempts per second across all workers; null: no limit. */
+  rate_limit: number | null;
+  /** No attempt starts before this (a 429 or 503 with Retry-After); null: not paused. */
+  paused_until: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'tenant_id, id, mode, url, event_types, description, metadata, enabled, disabled_reason, failing_since, created_at, updated_at';
+const COLUMNS = `tenant_id, id, mode, url, event_types, description, metadata, enabled, disabled_reason, failing_since, ordering, rate_limit,
+  paused_until, created_at, updated_at`;
 
 export interface EndpointFields {
   url: string;
@@ -27,13 +33,15 @@ export interface EndpointFields {
   description: string | null;
   metadata: Record<string, string>;
   enabled: boolean;
+  ordering: EndpointRow['ordering'];
+  rateLimit: number | null;
 }
 
 export async function insertEndpoint(tx: Tx, e: EndpointFields & { tenantId: string; id: string; mode: Mode }): Promise<EndpointRow> {
   const { rows } = await tx.query(
-    `insert into webhook_endpoints (tenant_id, id, mode, url, event_types, description, metadata, enabled)
-     values ($1::uuid, $2, $3, $4, $5::text[], $6, $7::jsonb, $8) returning ${COLUMNS}`,
-    [e.tenantId, e.id, e.mode, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled],
+    `insert into webhook_endpoints (tenant_id, id, mode, url, event_types, description, metadata, enabled, ordering, rate_limit)
+     values ($1::uuid, $2, $3, $4, $5::text[], $6, $7::jsonb, $8, $9, $10) returning ${COLUMNS}`,
+    [e.tenantId, e.id, e.mode, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.ordering, e.rateLimit],
   );
   return rows[0];
 }
@@ -73,9 +81,10 @@ export async function updateEndpoint(tx: Tx, scope: TenantScope, id: string, e: 
   const { rows } = await tx.query(
     `update webhook_endpoints
         set url = $2, event_types = $3::text[], description = $4, metadata = $5::jsonb, enabled = $6,
-            disabled_reason = $7, failing_since = case when enabled then failing_since end, updated_at = clock_timestamp()
+            disabled_reason = $7, failing_since = case when enabled then failing_since end, ordering = $10, rate_limit = $11,
+            updated_at = clock_timestamp()
       where tenant_id = $8::uuid and mode = $9 and id = $1 and deleted_at is null returning ${COLUMNS}`,
-    [id, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.disabledReason, scope.tenantId, scope.mode],
+    [id, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.disabledReason, scope.tenantId, scope.mode, e.ordering, e.rateLimit],
   );
   return rows[0];
 }
@@ -191,4 +200,46 @@ export async function deleteExpiredSecrets(tx: Tx, scope: TenantScope, endpointI
 
 export async function deleteSecrets(tx: Tx, scope: TenantScope, endpointId: string): Promise<void> {
   await tx.query('delete from webhook_endpoint_secrets where tenant_id = $2::uuid and mode = $3 and endpoint_id = $1', [endpointId, scope.tenantId, scope.mode]);
+}
+
+/** A 429 or 503 with Retry-After: no attempt to these endpoints starts before their instant (a later pause stays). */
+export async function pauseEndpoints(tx: Tx, scope: TenantScope, pauses: Array<{ id: string; until: Date }>): Promise<void> {
+  if (!pauses.length) return;
+  await tx.query(
+    `update webhook_endpoints ep set paused_until = greatest(coalesce(ep.paused_until, p.until), p.until)
+       from unnest($3::text[], $4::timestamptz[]) as p (id, until)
+      where ep.tenant_id = $1::uuid and ep.mode = $2 and ep.id = p.id`,
+    [scope.tenantId, scope.mode, pauses.map((p) => p.id), pauses.map((p) => p.until)],
+  );
+}
+
+/** Ends an endpoint's pause (a manual retry: the user says try now). */
+export async function resumeEndpoint(tx: Tx, scope: TenantScope, id: string): Promise<void> {
+  await tx.query(
+    'update webhook_endpoints set paused_until = null where tenant_id = $2::uuid and mode = $3 and id = $1 and paused_until is not null',
+    [id, scope.tenantId, scope.mode],
+  );
+}
+
+/**
+ * Rate limits across all worker processes: takes `count` send slots of each endpoint, one every
+ * 1/rate seconds from its next free slot (or `now`, if that passed), and moves the next free slot
+ * on. Returns each endpoint's first slot taken; the others follow every 1/rate seconds.
+ */
+export async function takeSendSlots(
+  tx: Tx, scope: TenantScope, takes: Array<{ endpointId: string; count: number; rate: number }>, now: Date,
+): Promise<Map<string, Date>> {
+  if (!takes.length) return new Map();
+  const { rows } = await tx.query(
+    `with t as (select * from unnest($3::text[], $4::int[], $5::int[]) as t (endpoint_id, n, rate))
+     insert into endpoint_pacing as p (tenant_id, mode, endpoint_id, next_slot)
+     select $1::uuid, $2, t.endpoint_id, $6::timestamptz + make_interval(secs => t.n::float8 / t.rate) from t
+     on conflict (tenant_id, mode, endpoint_id) do update
+       set next_slot = greatest(p.next_slot, $6::timestamptz)
+                       + make_interval(secs => (select t.n::float8 / t.rate from t where t.endpoint_id = excluded.endpoint_id))
+     returning p.endpoint_id,
+               p.next_slot - make_interval(secs => (select t.n::float8 / t.rate from t where t.endpoint_id = p.endpoint_id)) as first`,
+    [scope.tenantId, scope.mode, takes.map((t) => t.endpointId), takes.map((t) => t.count), takes.map((t) => t.rate), now],
+  );
+  return new Map(rows.map((r) => [r.endpoint_id, r.first]));
 }

@@ -18,19 +18,19 @@ const COLUMNS = 'tenant_id, id, mode, type, data, previous_attributes, created_a
 /** Inserts the event and its outbox row in one statement (one round trip). */
 export async function insertEventWithOutbox(
   tx: Tx,
-  e: { tenantId: string; id: string; mode: Mode; type: string; data: unknown; previousAttributes?: unknown },
+  e: { tenantId: string; id: string; mode: Mode; type: string; data: unknown; previousAttributes?: unknown; orderingKey: string | null },
 ): Promise<EventRow> {
   // Named: every write runs it, so Postgres parses and plans it once per connection.
   const { rows } = await tx.query({
     name: 'events.insert_with_outbox',
     text: `with event as (
-       insert into events (tenant_id, id, mode, type, data, previous_attributes)
-       values ($1::uuid, $2, $3, $4, $5::json, $6::json) returning ${COLUMNS}
+       insert into events (tenant_id, id, mode, type, data, previous_attributes, ordering_key)
+       values ($1::uuid, $2, $3, $4, $5::json, $6::json, $7) returning ${COLUMNS}
      ), queued as (
        insert into outbox (tenant_id, event_id, mode) select tenant_id, id, mode from event
      )
      select ${COLUMNS} from event`,
-    values: [e.tenantId, e.id, e.mode, e.type, JSON.stringify(e.data), e.previousAttributes === undefined ? null : JSON.stringify(e.previousAttributes)],
+    values: [e.tenantId, e.id, e.mode, e.type, JSON.stringify(e.data), e.previousAttributes === undefined ? null : JSON.stringify(e.previousAttributes), e.orderingKey],
   });
   return rows[0];
 }
@@ -68,9 +68,11 @@ export async function listEvents(tx: Tx, scope: TenantScope, f: EventFilter): Pr
  * Events created in [since, until) whose type an endpoint's filters accept (exact, `ns.*`, `*`:
  * the rule of matchesEventType), oldest first; webhook.test matches no filter. For replays.
  */
-export async function eventsMatching(tx: Tx, scope: TenantScope, f: { since: Date; until: Date; filters: string[]; limit: number }): Promise<Array<{ id: string; type: string }>> {
+export async function eventsMatching(
+  tx: Tx, scope: TenantScope, f: { since: Date; until: Date; filters: string[]; limit: number },
+): Promise<Array<{ id: string; type: string; ordering_key: string | null }>> {
   const { rows } = await tx.query(
-    `select id, type from events
+    `select id, type, ordering_key from events
       where tenant_id = $5::uuid and mode = $6 and created_at >= $1 and created_at < $2 and type <> 'webhook.test'
         and exists (select 1 from unnest($3::text[]) as f (filter)
                      where filter = '*' or filter = type or (right(filter, 2) = '.*' and starts_with(type, left(filter, -1))))
@@ -78,4 +80,17 @@ export async function eventsMatching(tx: Tx, scope: TenantScope, f: { since: Dat
     [f.since, f.until, f.filters, f.limit, scope.tenantId, scope.mode],
   );
   return rows;
+}
+
+/**
+ * Serialises the transactions recording events with this ordering key, until each ends: events
+ * of one key then take their place in the outbox in the order they commit.
+ */
+export async function lockOrderingKey(tx: Tx, scope: TenantScope, key: string): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock(hashtextextended('herald/event-key/' || $1 || '/' || $2 || '/' || $3, 0))", [scope.tenantId, scope.mode, key]);
+}
+
+export async function eventOrderingKey(tx: Tx, scope: TenantScope, id: string): Promise<string | null> {
+  const { rows } = await tx.query('select ordering_key from events where tenant_id = $1::uuid and mode = $2 and id = $3', [scope.tenantId, scope.mode, id]);
+  return rows[0]?.ordering_key ?? null;
 }

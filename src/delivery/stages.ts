@@ -1,16 +1,17 @@
 // The deliver worker's stages, each working on a batch of attempts:
 //   claim and load  (one transaction) claim due attempts from the queue and read, scope by scope
 //                   under row-level security, each delivery with its endpoint, event and signing
-//                   secrets; attempts with nothing to do come back as done;
+//                   secrets; attempts with nothing to do are completed, those to a paused
+//                   endpoint deferred, those to a rate-limited one given their send slots;
 //   send            one signed request per attempt through the guarded client, no transaction held;
 //   record          (one transaction, a group commit) the attempts, the deliveries' next states,
-//                   the endpoints' failure streaks and disables, the next attempts' jobs, and the
-//                   claims' completion;
+//                   the endpoints' failure streaks, pauses and disables, the next attempts' jobs
+//                   (retries, and the deliveries their flows release), and the claims' completion;
 //   requeue         an overdue attempt whose job was lost, for the sweeper.
 import type { ServiceContext } from '../context.ts';
 import { recordAttempts, type AttemptRecord } from '../db/attempts.ts';
-import { cancelDeliveries, findDelivery, loadAttemptContexts, type AttemptContext, type DeliveryStatus } from '../db/deliveries.ts';
-import { noteEndpointOutcomes } from '../db/endpoints.ts';
+import { cancelDeliveries, findDelivery, loadAttemptContexts, type AttemptContext, type DeliveryStatus, type Flow } from '../db/deliveries.ts';
+import { noteEndpointOutcomes, pauseEndpoints, takeSendSlots } from '../db/endpoints.ts';
 import type { Tx } from '../db/pool.ts';
 import { pinScope, withTenant, workerTransaction } from '../db/tenant.ts';
 import { newId } from '../ids.ts';
@@ -18,18 +19,26 @@ import type { StoredEvent } from '../presenters/events.ts';
 import type { DeliverJob, EndpointAttempt, HeldAttempt } from '../queue/index.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 import { disableAutomatically } from '../services/endpoints.ts';
+import { releaseFlows } from '../services/flows.ts';
 import { classify, type Outcome } from './classify.ts';
 import type { GuardedClient, HttpResult } from './client.ts';
 import { buildWebhookRequest } from './request.ts';
+import { parseRetryAfter } from './retry.ts';
 import type { SecretCache } from './secrets.ts';
 
 /** An attempt ready to send: its claim, where it goes, what it carries and what signs it. */
 export interface LoadedAttempt {
   held: HeldAttempt;
+  /** Its endpoint's flow (services/flows.ts). */
+  flow: string;
   url: string;
   event: StoredEvent;
   /** In clear, current first. */
   secrets: string[];
+  /** The endpoint's rate limit (attempts per second), if it has one... */
+  rateLimit: number | null;
+  /** ...and then the send slot this attempt took: it may not start before (a clock instant). */
+  notBefore: Date | null;
 }
 
 export interface ClaimedBatch {
@@ -67,33 +76,56 @@ export async function claimAndLoad(
     const held = await queue.fetch(tx, limit, ignoreEndpoints);
     const batch: ClaimedBatch = { claimed: held.length, ready: [] };
     const done: HeldAttempt[] = [];
+    const deferred: Array<{ held: HeldAttempt; until: Date }> = [];
     const now = clock.now();
     for (const { scope, items } of byScope(held).values()) {
       await pinScope(tx, scope);
       const contexts = new Map((await loadAttemptContexts(tx, scope, items.map((h) => h.delivery_id), now)).map((c) => [c.delivery_id, c]));
       const cancel: Record<string, string[]> = {};
+      const ready: LoadedAttempt[] = [];
       for (const h of items) {
         const c = contexts.get(h.delivery_id);
         if (!c || c.attempt_count !== h.attempt - 1 || !WAITING.includes(c.status)) {
           done.push(h);
           continue;
         }
-        const why = c.url === null ? 'endpoint deleted' : !c.enabled ? 'endpoint disabled' : !c.secrets.length ? 'endpoint has no signing secret' : undefined;
+        const why = c.url === null ? 'endpoint deleted' : !c.enabled ? 'endpoint disabled' : !c.secrets ? 'endpoint has no signing secret' : undefined;
         if (why) {
           (cancel[why] ??= []).push(h.delivery_id);
           done.push(h);
           continue;
         }
-        batch.ready.push({
-          held: h, url: c.url!, event: storedEvent(c, scope),
+        // A paused endpoint (a 429 or 503 with Retry-After): back to the queue until then, no attempt made.
+        if (c.paused_until && c.paused_until > now) {
+          deferred.push({ held: h, until: c.paused_until });
+          continue;
+        }
+        ready.push({
+          held: h, flow: c.flow, url: c.url!, event: storedEvent(c, scope), rateLimit: c.rate_limit, notBefore: null,
           secrets: c.secrets.split(',').map((s) => secrets.open(config.encryptionKey, { tenantId: scope.tenantId, endpointId: c.endpoint_id }, s)),
         });
       }
       for (const [reason, ids] of Object.entries(cancel)) await cancelDeliveries(tx, scope, ids, reason);
+      await takeSlots(tx, scope, ready, now);
+      batch.ready.push(...ready);
     }
     await queue.complete(tx, done);
+    await queue.defer(tx, deferred);
     return batch;
   });
+}
+
+/** Rate-limited endpoints' attempts take their send slots, for all worker processes together. */
+async function takeSlots(tx: Tx, scope: TenantScope, ready: LoadedAttempt[], now: Date): Promise<void> {
+  const paced = new Map<string, LoadedAttempt[]>();
+  for (const r of ready) if (r.rateLimit !== null) paced.set(r.held.endpointId, [...(paced.get(r.held.endpointId) ?? []), r]);
+  if (!paced.size) return;
+  const takes = [...paced].map(([endpointId, list]) => ({ endpointId, count: list.length, rate: list[0].rateLimit! }));
+  const firsts = await takeSendSlots(tx, scope, takes, now);
+  for (const [endpointId, list] of paced) {
+    const first = firsts.get(endpointId)!.getTime();
+    list.forEach((r, i) => (r.notBefore = new Date(first + (i * 1000) / r.rateLimit!)));
+  }
 }
 
 function storedEvent(c: AttemptContext, scope: TenantScope): StoredEvent {
@@ -105,10 +137,13 @@ function storedEvent(c: AttemptContext, scope: TenantScope): StoredEvent {
 
 export interface SentAttempt {
   held: HeldAttempt;
+  flow: string;
   startedAt: Date;
   result: HttpResult;
   /** What the result means for the delivery, before the endpoint's failure streak is counted. */
   outcome: Outcome;
+  /** A 429 or 503 with Retry-After pauses the whole endpoint until then. */
+  pauseUntil: Date | null;
 }
 
 /** Signs and posts one webhook; the receiver's answer (or the failure to get one) is data. */
@@ -116,8 +151,10 @@ export async function sendAttempt({ config, clock }: ServiceContext, client: Gua
   const startedAt = clock.now();
   const request = buildWebhookRequest(loaded.event, loaded.secrets, loaded.held.attempt, startedAt);
   const result = await client.post(loaded.url, request.headers, request.body);
-  const outcome = classify(result, loaded.held.attempt, { scheduleMs: config.retryScheduleMs, now: clock.now().getTime() });
-  return { held: loaded.held, startedAt, result, outcome };
+  const now = clock.now().getTime();
+  const outcome = classify(result, loaded.held.attempt, { scheduleMs: config.retryScheduleMs, now });
+  const pause = result.statusCode === 429 || result.statusCode === 503 ? parseRetryAfter(result.headers['retry-after'], now) : undefined;
+  return { held: loaded.held, flow: loaded.flow, startedAt, result, outcome, pauseUntil: pause ? new Date(now + pause) : null };
 }
 
 /** An attempt as it was recorded; `outcome` undefined when it was already on record (a redone job). */
@@ -136,14 +173,14 @@ const STATUS_AFTER: Record<Outcome['kind'], DeliveryStatus> = { delivered: 'deli
  * HERALD_DISABLE_AFTER.
  */
 export async function recordBatch(services: ServiceContext, sent: SentAttempt[]): Promise<RecordedAttempt[]> {
-  const { pool, queue, config } = services;
+  const { pool, queue, config, clock } = services;
   return workerTransaction(pool, async (tx) => {
     const recorded: RecordedAttempt[] = [];
-    const next: Array<EndpointAttempt & { startAfter: Date }> = [];
+    const next: Array<EndpointAttempt & { startAfter?: Date }> = [];
     const again = (held: HeldAttempt, at: Date): EndpointAttempt & { startAfter: Date } => ({
       tenant_id: held.tenant_id, mode: held.mode, delivery_id: held.delivery_id, endpointId: held.endpointId, attempt: held.attempt + 1, startAfter: at,
     });
-    for (const { scope, items } of byScope(sent.map((s) => ({ ...s.held, sent: s }))).values()) {
+    for (const { scope, items } of sortedScopes(byScope(sent.map((s) => ({ ...s.held, sent: s }))))) {
       await pinScope(tx, scope);
       const outcomes = await streakOutcomes(tx, scope, items.map((i) => i.sent), config.disableAfterMs);
       const records: AttemptRecord[] = items.map(({ sent: s }) => {
@@ -158,7 +195,9 @@ export async function recordBatch(services: ServiceContext, sent: SentAttempt[])
         };
       });
       const moved = await recordAttempts(tx, scope, records);
+      await pauseEndpoints(tx, scope, pausesOf(items.map((i) => i.sent)));
       const disabled = new Set<string>();
+      const ended: Flow[] = [];
       for (const { sent: s } of items) {
         if (!moved.has(s.held.delivery_id)) {
           recorded.push({ sent: s });
@@ -168,16 +207,35 @@ export async function recordBatch(services: ServiceContext, sent: SentAttempt[])
         recorded.push({ sent: s, outcome });
         if (!moved.get(s.held.delivery_id)) continue; // cancelled meanwhile: the attempt stays on record
         if (outcome.kind === 'retry') next.push(again(s.held, outcome.at));
+        else ended.push({ endpointId: s.held.endpointId, flow: s.flow });
         if (outcome.kind === 'disable' && !disabled.has(s.held.endpointId)) {
           disabled.add(s.held.endpointId);
           await disableAutomatically(tx, scope, s.held.endpointId, outcome.reason);
         }
       }
+      // Deliveries that ended make room in their flows: the next ones waiting go now. (A disabled
+      // endpoint's have been cancelled by now and wait no more.)
+      next.push(...await releaseFlows(tx, scope, config, ended, clock.now()));
     }
     await queue.enqueueAttempts(tx, next);
     await queue.complete(tx, sent.map((s) => s.held));
     return recorded;
   });
+}
+
+/** Scopes in one order everywhere: the flows' locks are taken in that order (db/deliveries.ts lockFlows). */
+function sortedScopes<T>(groups: Map<string, T>): T[] {
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g);
+}
+
+/** The latest pause each endpoint's answers asked for (429 or 503 with Retry-After). */
+export function pausesOf(sent: SentAttempt[]): Array<{ id: string; until: Date }> {
+  const until = new Map<string, Date>();
+  for (const s of sent) {
+    const prior = until.get(s.held.endpointId);
+    if (s.pauseUntil && (!prior || prior < s.pauseUntil)) until.set(s.held.endpointId, s.pauseUntil);
+  }
+  return [...until].map(([id, at]) => ({ id, until: at }));
 }
 
 /**

@@ -13,6 +13,9 @@ export const WebhookEndpoint = z.object({
   metadata: z.record(z.string(), z.string()),
   enabled: z.boolean(),
   disabled_reason: z.string().nullable().describe('Why Herald disabled the endpoint (e.g. it answered 410 Gone)'),
+  ordering: z.enum(['none', 'key', 'fifo']).describe('none: in parallel; key: one at a time per ordering key, in commit order; fifo: one at a time, in commit order'),
+  rate_limit: z.number().int().nullable().describe('Attempts per second across all workers; null: no limit'),
+  paused_until: z.string().nullable().describe('The last pause a 429 or 503 with Retry-After set: no attempt starts before then (a past instant: not paused now)'),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -45,6 +48,7 @@ export function presentEndpoint(row: EndpointRow): z.infer<typeof WebhookEndpoin
   return {
     id: row.id, object: 'webhook_endpoint', mode: row.mode, url: row.url, event_types: row.event_types,
     description: row.description, metadata: row.metadata, enabled: row.enabled, disabled_reason: row.disabled_reason,
+    ordering: row.ordering, rate_limit: row.rate_limit, paused_until: row.paused_until?.toISOString() ?? null,
     created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString(),
   };
 }

@@ -258,6 +258,21 @@ export class Queue {
   }
 
   /**
+   * Puts claims back on the queue for later, without counting a retry (in `db`'s transaction when
+   * it is one): an endpoint
+   * paused by a 429 or 503 until then. `until` is a clock instant.
+   */
+  async defer(db: Pool | Tx, deferred: Array<{ held: HeldAttempt; until: Date }>): Promise<void> {
+    if (!deferred.length) return;
+    await db.query(
+      `update pgboss.job j set state = 'created', started_on = null, heartbeat_on = null, start_after = d.until
+         from unnest($2::uuid[], $3::int[], $4::timestamptz[]) as d (id, retry_count, until)
+        where j.name = $1 and j.id = d.id and j.state = 'active' and j.retry_count = d.retry_count`,
+      [DELIVER_QUEUE, deferred.map((d) => d.held.claim.id), deferred.map((d) => d.held.claim.retryCount), deferred.map((d) => this.realTime(d.until))],
+    );
+  }
+
+  /**
    * Calls `onReady` whenever attempts become due now anywhere (pg-boss NOTIFYs on its channel when
    * it inserts a job due now), over a connection of its own that reconnects by itself.
    */

@@ -12,12 +12,13 @@ import {
 } from '../db/endpoints.ts';
 import type { Tx } from '../db/pool.ts';
 import { withTenant } from '../db/tenant.ts';
-import { unprocessable } from '../errors.ts';
+import { unprocessable, type FieldError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { TenantScope } from '../scope.ts';
 import { recordAudit } from './audit.ts';
 import type { Auth } from './credentials.ts';
 import { recordEvent } from './events.ts';
+import { ORDERINGS, type Ordering } from './flows.ts';
 import { acceptableUrl, findOr404, mergeMetadata, type Metadata, type MetadataPatch } from './resources.ts';
 
 export const MAX_ENDPOINTS = 50;
@@ -38,6 +39,8 @@ export interface EndpointInput {
   description?: string | null;
   metadata?: Metadata;
   enabled?: boolean;
+  ordering?: string;
+  rate_limit?: number | null;
 }
 
 /** A JSON merge patch: absent fields stay, null clears description, null metadata values remove keys. */
@@ -47,12 +50,33 @@ export interface EndpointPatch {
   description?: string | null;
   metadata?: MetadataPatch;
   enabled?: boolean;
+  ordering?: string;
+  rate_limit?: number | null;
+}
+
+export const MAX_RATE_LIMIT = 10_000;
+
+/** The delivery options, or a 422 naming the field whose value is outside its set. */
+function deliveryOptions(input: { ordering?: string; rate_limit?: number | null }, current: { ordering: Ordering; rateLimit: number | null }) {
+  const errors: FieldError[] = [];
+  if (input.ordering !== undefined && !(ORDERINGS as readonly string[]).includes(input.ordering)) {
+    errors.push({ pointer: '/ordering', detail: `must be one of ${ORDERINGS.join(', ')}` });
+  }
+  if (input.rate_limit !== undefined && input.rate_limit !== null && (input.rate_limit < 1 || input.rate_limit > MAX_RATE_LIMIT)) {
+    errors.push({ pointer: '/rate_limit', detail: `must be from 1 to ${MAX_RATE_LIMIT} attempts per second, or null` });
+  }
+  if (errors.length) throw unprocessable(errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '), errors);
+  return {
+    ordering: (input.ordering as Ordering | undefined) ?? current.ordering,
+    rateLimit: input.rate_limit === undefined ? current.rateLimit : input.rate_limit,
+  };
 }
 
 const existing = (tx: Tx, scope: TenantScope, id: string, lock = false) => findOr404('endpoint', id, (id) => findEndpoint(tx, scope, id, lock));
 
 export async function createEndpoint({ config, pool }: ServiceContext, scope: TenantScope, input: EndpointInput): Promise<EndpointRow> {
   const url = acceptableUrl(config, input.url);
+  const options = deliveryOptions(input, { ordering: 'none', rateLimit: null });
   return withTenant(pool, scope, async (tx) => {
     await lockEndpointCreation(tx, scope.tenantId, scope.mode);
     if ((await countEndpoints(tx, scope)) >= MAX_ENDPOINTS) {
@@ -61,7 +85,7 @@ export async function createEndpoint({ config, pool }: ServiceContext, scope: Te
     const id = newId('endpoint');
     const row = await insertEndpoint(tx, {
       tenantId: scope.tenantId, id, mode: scope.mode, url, eventTypes: [...new Set(input.event_types)],
-      description: input.description ?? null, metadata: input.metadata ?? {}, enabled: input.enabled ?? true,
+      description: input.description ?? null, metadata: input.metadata ?? {}, enabled: input.enabled ?? true, ...options,
     });
     await addSecret(tx, config.encryptionKey, scope, id, 1);
     return row;
@@ -90,7 +114,9 @@ export async function patchEndpoint({ config, pool }: ServiceContext, scope: Ten
   return withTenant(pool, scope, async (tx) => {
     const row = await existing(tx, scope, id, true);
     const enabled = patch.enabled ?? row.enabled;
+    const options = deliveryOptions(patch, { ordering: row.ordering, rateLimit: row.rate_limit });
     return updateEndpoint(tx, scope, id, {
+      ...options,
       url: url ?? row.url,
       eventTypes: patch.event_types ? [...new Set(patch.event_types)] : row.event_types,
       description: patch.description === undefined ? row.description : patch.description,

@@ -1,7 +1,7 @@
 // Recording events: every write calls recordEvent inside its own transaction, so the event (and
 // its outbox row) exists if and only if the change it describes committed.
 import { isDeepStrictEqual } from 'node:util';
-import { findEvent, insertEventWithOutbox, listEvents as listEventRows, type EventFilter, type EventRow } from '../db/events.ts';
+import { findEvent, insertEventWithOutbox, listEvents as listEventRows, lockOrderingKey, type EventFilter, type EventRow } from '../db/events.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Tx } from '../db/pool.ts';
 import { withTenant } from '../db/tenant.ts';
@@ -10,14 +10,20 @@ import { payloadTooLarge, unprocessable } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { findOr404 } from './resources.ts';
 
+/**
+ * Records an event and its outbox row in the caller's transaction. Its ordering key (for
+ * endpoints ordered by key) is the resource's id — `data.id` — unless given: a resource's events
+ * are ordered by the locks on its row, so they commit, and reach the outbox, in order.
+ */
 export async function recordEvent(
   tx: Tx,
   scope: TenantScope,
   type: string,
   data: Record<string, unknown>,
   previousAttributes?: Record<string, unknown>,
+  orderingKey: string | null = typeof data.id === 'string' ? data.id : null,
 ): Promise<EventRow> {
-  return insertEventWithOutbox(tx, { tenantId: scope.tenantId, id: newId('event'), mode: scope.mode, type, data, previousAttributes });
+  return insertEventWithOutbox(tx, { tenantId: scope.tenantId, id: newId('event'), mode: scope.mode, type, data, previousAttributes, orderingKey });
 }
 
 /** `*.updated`: the resource as it is now, and the old values of the fields that changed. */
@@ -35,14 +41,21 @@ export const RESERVED_NAMESPACES = [
 export const MAX_CUSTOM_EVENT_BYTES = 64 * 1024;
 
 /** A custom event (`POST /v1/events`): any dotted type outside the built-in namespaces. */
-export async function createCustomEvent({ pool }: ServiceContext, scope: TenantScope, input: { type: string; data: Record<string, unknown> }): Promise<EventRow> {
+export async function createCustomEvent(
+  { pool }: ServiceContext, scope: TenantScope, input: { type: string; data: Record<string, unknown>; ordering_key?: string },
+): Promise<EventRow> {
   const namespace = input.type.split('.')[0];
   if (RESERVED_NAMESPACES.includes(namespace)) {
     throw unprocessable(`the ${namespace}.* namespace is reserved for Herald's own events`, [{ pointer: '/type', detail: `reserved namespace ${namespace}.*` }]);
   }
   const size = Buffer.byteLength(JSON.stringify(input.data));
   if (size > MAX_CUSTOM_EVENT_BYTES) throw payloadTooLarge(`event data is ${size} bytes; at most ${MAX_CUSTOM_EVENT_BYTES} are allowed`);
-  return withTenant(pool, scope, (tx) => recordEvent(tx, scope, input.type, input.data));
+  const key = input.ordering_key ?? null;
+  return withTenant(pool, scope, async (tx) => {
+    // Custom events of one key have no row lock to order them: this lock does.
+    if (key !== null) await lockOrderingKey(tx, scope, key);
+    return recordEvent(tx, scope, input.type, input.data, undefined, key);
+  });
 }
 
 export async function getEvent({ pool }: ServiceContext, scope: TenantScope, id: string): Promise<EventRow> {

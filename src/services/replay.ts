@@ -2,18 +2,18 @@
 // replays of the endpoint's events from a time window. Both create their deliveries and the
 // first attempts' jobs in the request's transaction, so they commit (or not) with it.
 import type { ServiceContext } from '../context.ts';
-import { findDelivery, insertDeliveries, type DeliveryRow, type NewDelivery } from '../db/deliveries.ts';
+import { findDelivery, type DeliveryRow } from '../db/deliveries.ts';
 import { findEndpoint, type EndpointRow } from '../db/endpoints.ts';
 import { eventsMatching } from '../db/events.ts';
 import type { Tx } from '../db/pool.ts';
 import { withTenant } from '../db/tenant.ts';
 import { conflict, unprocessable } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Queue } from '../queue/index.ts';
 import type { TenantScope } from '../scope.ts';
 import { recordAudit } from './audit.ts';
 import type { Auth } from './credentials.ts';
 import { recordEvent } from './events.ts';
+import { admit, flowOf } from './flows.ts';
 import { findOr404 } from './resources.ts';
 
 /** Events one replay may re-deliver; a wider window is split by the caller (a dry run tells). */
@@ -26,10 +26,14 @@ async function enabledEndpoint(tx: Tx, scope: TenantScope, id: string): Promise<
   return endpoint;
 }
 
-async function deliverTo(tx: Tx, queue: Queue, scope: TenantScope, endpointId: string, events: Array<{ id: string; type: string }>): Promise<string[]> {
-  const deliveries: NewDelivery[] = events.map((e) => ({ id: newId('delivery'), endpointId, eventId: e.id, eventType: e.type }));
-  await insertDeliveries(tx, scope, deliveries);
-  await queue.enqueueAttempts(tx, deliveries.map((d) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: d.id, attempt: 1, endpointId })));
+/** New deliveries of `events` to the endpoint, in order, joining its flows (at their ends). */
+async function deliverTo(
+  tx: Tx, { queue, config }: ServiceContext, scope: TenantScope, endpoint: EndpointRow, events: Array<{ id: string; type: string; ordering_key: string | null }>,
+): Promise<string[]> {
+  const deliveries = events.map((e) => ({
+    id: newId('delivery'), endpointId: endpoint.id, eventId: e.id, eventType: e.type, flow: flowOf(endpoint.ordering, e.ordering_key),
+  }));
+  await queue.enqueueAttempts(tx, await admit(tx, scope, config, deliveries));
   return deliveries.map((d) => d.id);
 }
 
@@ -37,11 +41,11 @@ async function deliverTo(tx: Tx, queue: Queue, scope: TenantScope, endpointId: s
  * A `webhook.test` event, delivered to this endpoint alone (it matches no filter, so the
  * dispatcher sends it nowhere else). Returns its delivery.
  */
-export async function sendTestEvent({ pool, queue }: ServiceContext, scope: TenantScope, endpointId: string): Promise<DeliveryRow> {
-  return withTenant(pool, scope, async (tx) => {
+export async function sendTestEvent(services: ServiceContext, scope: TenantScope, endpointId: string): Promise<DeliveryRow> {
+  return withTenant(services.pool, scope, async (tx) => {
     const endpoint = await enabledEndpoint(tx, scope, endpointId);
     const event = await recordEvent(tx, scope, 'webhook.test', { endpoint_id: endpoint.id, message: 'A test event sent from Herald' });
-    const [deliveryId] = await deliverTo(tx, queue, scope, endpoint.id, [event]);
+    const [deliveryId] = await deliverTo(tx, services, scope, endpoint, [{ ...event, ordering_key: null }]);
     return (await findDelivery(tx, scope, deliveryId))!;
   });
 }
@@ -57,7 +61,8 @@ export interface ReplayWindow {
  * Re-delivers, once each and with their original webhook-id, the events of [since, until) that
  * the endpoint's filters accept, oldest first, as new deliveries. `dryRun` only counts them.
  */
-export async function replayEvents({ pool, queue, clock, config }: ServiceContext, auth: Auth, endpointId: string, window: ReplayWindow): Promise<number> {
+export async function replayEvents(services: ServiceContext, auth: Auth, endpointId: string, window: ReplayWindow): Promise<number> {
+  const { pool, clock, config } = services;
   const scope: TenantScope = auth;
   const retentionMs = config.eventRetentionMs;
   const now = clock.now().getTime();
@@ -76,7 +81,7 @@ export async function replayEvents({ pool, queue, clock, config }: ServiceContex
       throw unprocessable(`more than ${MAX_REPLAY_EVENTS} events match; replay a shorter window`, [{ pointer: '/until', detail: 'narrow the window' }]);
     }
     if (!window.dryRun) {
-      await deliverTo(tx, queue, scope, endpoint.id, events);
+      await deliverTo(tx, services, scope, endpoint, events);
       await recordAudit(tx, auth, {
         action: 'endpoint.replayed', target: { type: 'webhook_endpoint', id: endpoint.id },
         data: { since: window.since.toISOString(), until: until.toISOString(), count: events.length },

@@ -112,6 +112,8 @@ test('an automatic disable cancels the endpoint\'s other waiting deliveries', as
   const waiting = await emit(api, key, 'job.queued');
   const [w] = await deliveriesOf(api, key, waiting.id);
   await waitForDelivery(api, key, w.id, (d) => d.status === 'retrying');
+  // The endpoint's pause (the Retry-After) over, its retry still an hour away.
+  await api.db.owner.query('update webhook_endpoints set paused_until = null where id = $1', [endpoint.id]);
   const fatal = await emit(api, key, 'job.queued');
   const [f] = await deliveriesOf(api, key, fatal.id);
   await waitForDelivery(api, key, f.id, (d) => d.status === 'failed');

@@ -11,7 +11,7 @@ const { stack, newReceiver } = useDeliveryStack(test);
 
 const sweeperDeps = () => stack().worker;
 
-/** A delivery of a fresh tenant whose second attempt waits an hour (its receiver said Retry-After). */
+/** A delivery of a fresh tenant whose second attempt waits an hour (its receiver said Retry-After), its endpoint not paused. */
 async function waitingDelivery() {
   const { api } = stack();
   const { key } = await tenantWithKey(api);
@@ -21,6 +21,8 @@ async function waitingDelivery() {
   const event = await emit(api, key, 'invoice.sent');
   const [delivery] = await deliveriesOf(api, key, event.id);
   await waitForDelivery(api, key, delivery.id, (d) => d.status === 'retrying');
+  // Only the attempt waits: the endpoint's pause (the same Retry-After) is lifted.
+  await api.db.owner.query('update webhook_endpoints set paused_until = null where id = $1', [delivery.endpoint_id]);
   return { key, receiver, event, delivery, job: jobId(delivery.id, 2) };
 }
 

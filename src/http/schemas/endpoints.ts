@@ -14,12 +14,20 @@ const EventTypes = z.array(
 const Url = z.string().min(1).max(2048).describe('https: (http: outside production); public addresses only');
 const Description = z.string().max(500).nullable();
 
+// Checked by the service, so that a value outside the set is a 422 naming the field.
+const Ordering = z.string().max(20)
+  .describe('none (default: deliveries in parallel) | key (events sharing an ordering key one at a time, in commit order) | fifo (the whole endpoint one at a time, in commit order)');
+const RateLimit = z.number().int().nullable()
+  .describe('Attempts per second across all workers, 1–10000; null: no limit');
+
 export const NewEndpoint = z.strictObject({
   url: Url,
   event_types: EventTypes,
   description: Description.optional(),
   metadata: Metadata.optional(),
   enabled: z.boolean().optional(),
+  ordering: Ordering.optional(),
+  rate_limit: RateLimit.optional(),
 });
 
 export const EndpointPatch = z.strictObject({
@@ -28,6 +36,8 @@ export const EndpointPatch = z.strictObject({
   description: Description.optional(),
   metadata: MetadataPatch.optional(),
   enabled: z.boolean().optional().describe('Enabling clears disabled_reason'),
+  ordering: Ordering.optional().describe('Deliveries already created keep the order they were created under; new ones follow the new setting'),
+  rate_limit: RateLimit.optional(),
 });
 
 export const SecretRotation = z.strictObject({

@@ -8,6 +8,8 @@ export const NewEvent = z.strictObject({
   type: z.string().max(100).regex(EVENT_TYPE, 'dotted lowercase segments, e.g. invoice.sent')
     .describe('Custom type; the product. variant. customer. coupon. discount. order. cart. checkout. page. post. settings. endpoint. webhook. namespaces are reserved'),
   data: refusingProtoKey(z.record(z.string(), z.unknown()).describe('Any JSON object, at most 64 KiB')),
+  ordering_key: z.string().min(1).max(200).optional()
+    .describe('Endpoints with ordering "key" receive the events sharing a key one at a time, in the order they were recorded'),
 });
 
 export const EventListQuery = ListQuery.extend({
