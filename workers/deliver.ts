@@ -60,6 +60,12 @@ interface Line {
   rateLimit: number | null;
   inFlight: number;
   waiting: Array<LoadedAttempt & { since: number }>;
+  /**
+   * A 429 or 503 with Retry-After just paused the endpoint: nothing of it starts, or joins its
+   * line, before this (clock ms). Short: it covers the moments until the pause is recorded and
+   * seen by every claim; the pause itself lives in the database.
+   */
+  holdUntil: number;
 }
 
 /** One tenant's share of this process. */
@@ -70,6 +76,8 @@ interface TenantLoad {
   skipped: Set<string>;
 }
 
+/** How long a line stays held after its endpoint asked for a pause (at most the pause). */
+const PAUSE_HOLD_MS = 2_000;
 /** A rate-limited endpoint's line holds this many seconds of its send slots. */
 const PACED_LINE_SECONDS = 2;
 
@@ -140,7 +148,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
   // ── sending ──
   const lineOf = (loaded: LoadedAttempt): Line => {
     let line = lines.get(loaded.held.endpointId);
-    if (!line) lines.set(loaded.held.endpointId, (line = { tenantId: loaded.held.tenant_id, rateLimit: null, inFlight: 0, waiting: [] }));
+    if (!line) lines.set(loaded.held.endpointId, (line = { tenantId: loaded.held.tenant_id, rateLimit: null, inFlight: 0, waiting: [], holdUntil: 0 }));
     line.rateLimit = loaded.rateLimit;
     return line;
   };
@@ -167,6 +175,10 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
   function pump(): void {
     const now = clock.now().getTime();
     for (const [endpointId, line] of lines) {
+      if (line.holdUntil > now) {
+        pumpLater(line.holdUntil);
+        continue;
+      }
       const load = tenants.get(line.tenantId);
       while (line.waiting.length && line.inFlight < config.endpointConcurrency && sending < concurrency && load && load.sending < config.tenantConcurrency) {
         const slot = line.waiting[0].notBefore?.getTime() ?? 0;
@@ -180,14 +192,16 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
         sending++;
         void send(loaded, line, load);
       }
-      if (!line.waiting.length && !line.inFlight) lines.delete(endpointId);
+      if (!line.waiting.length && !line.inFlight && line.holdUntil <= now) lines.delete(endpointId);
       if (sending >= concurrency) return;
     }
   }
 
   async function send(loaded: LoadedAttempt, line: Line, load: TenantLoad): Promise<void> {
     try {
-      finished.push(await sendAttempt(services, client, loaded));
+      const sent = await sendAttempt(services, client, loaded);
+      if (sent.pauseUntil) line.holdUntil = Math.min(sent.pauseUntil.getTime(), clock.now().getTime() + PAUSE_HOLD_MS);
+      finished.push(sent);
     } catch (err) {
       // sendAttempt turns every network outcome into data; this is a bug. The claim stays held
       // unsent and goes back to the queue at shutdown, or is reclaimed once its heartbeat stops.
@@ -270,8 +284,14 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
       }
       const now = Date.now();
       const giveBack: LoadedAttempt[] = [];
+      const deferred: Array<{ held: HeldAttempt; until: Date }> = [];
       for (const loaded of batch.ready) {
         const { tenant_id: tenantId, endpointId } = loaded.held;
+        const holdUntil = lines.get(endpointId)?.holdUntil ?? 0;
+        if (holdUntil > clock.now().getTime()) {
+          deferred.push({ held: loaded.held, until: new Date(holdUntil) });
+          continue;
+        }
         const load = tenantOf(tenantId);
         if (load.held >= tenantHoldLimit) {
           load.skipped.add(endpointId);
@@ -284,6 +304,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
       pump();
       try {
         await queue.release(giveBack.map((l) => l.held));
+        await queue.defer(services.pool, deferred);
       } catch (err) {
         logger.warn({ err }, 'could not give back claims; they are reclaimed by heartbeat');
       }
@@ -294,8 +315,9 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
   /** Endpoints the claim skips: their line is full, or their tenant holds its limit. */
   function skippedEndpoints(): string[] {
     const skipped = new Set<string>();
+    const now = clock.now().getTime();
     for (const [endpointId, line] of lines) {
-      if (lineFull(line) || (tenants.get(line.tenantId)?.held ?? 0) >= tenantHoldLimit) skipped.add(endpointId);
+      if (lineFull(line) || line.holdUntil > now || (tenants.get(line.tenantId)?.held ?? 0) >= tenantHoldLimit) skipped.add(endpointId);
     }
     for (const load of tenants.values()) {
       if (load.held < tenantHoldLimit) load.skipped.clear();

@@ -1,6 +1,8 @@
 // Runs `herald` as a real child process (node workers/index.ts ...) and collects its output.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { TestApi } from './api.ts';
+import { LOOPBACK } from './delivery.ts';
 
 const ENTRY = fileURLToPath(new URL('../../workers/index.ts', import.meta.url));
 
@@ -11,6 +13,15 @@ export interface HeraldProcess {
   exited: Promise<number | string>;
   /** Waits until the output matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** The settings a herald process needs to join a test API's database, keys and address policy. */
+export function heraldEnvOf(api: TestApi, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: api.db.url, HERALD_RUNTIME_DATABASE_URL: api.db.runtimeUrl, NODE_ENV: 'test', PORT: '0', HERALD_WORKER_PORT: '0',
+    HERALD_ADMIN_TOKEN: api.services.config.adminToken, HERALD_JWT_SECRET: api.services.config.jwtSecret,
+    HERALD_ENCRYPTION_KEY: api.services.config.encryptionKey.toString('base64'), HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, ...extra,
+  };
 }
 
 export function herald(args: string[], env: Record<string, string>): HeraldProcess {

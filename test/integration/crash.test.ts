@@ -3,7 +3,7 @@ import test from 'ava';
 import { startApi, type TestApi } from '../helpers/api.ts';
 import { deliveriesOf, emit, LOOPBACK, registerEndpoint, waitForDelivery } from '../helpers/delivery.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
-import { herald } from '../helpers/process.ts';
+import { herald, heraldEnvOf } from '../helpers/process.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 
 let api: TestApi;
@@ -17,17 +17,7 @@ test.after.always(async () => {
   await api?.close();
 });
 
-const worker = () => herald(['worker'], {
-  DATABASE_URL: api.db.url,
-  HERALD_RUNTIME_DATABASE_URL: api.db.runtimeUrl,
-  NODE_ENV: 'test',
-  PORT: '0',
-  HERALD_WORKER_PORT: '0',
-  HERALD_ADMIN_TOKEN: api.services.config.adminToken,
-  HERALD_JWT_SECRET: api.services.config.jwtSecret,
-  HERALD_ENCRYPTION_KEY: api.services.config.encryptionKey.toString('base64'),
-  HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK,
-});
+const worker = () => herald(['worker'], heraldEnvOf(api));
 
 /** Resolves when `release()` is called: a receiver reply held mid-delivery. */
 function latch() {

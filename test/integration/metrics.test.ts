@@ -3,7 +3,7 @@ import test from 'ava';
 import { startApi, type TestApi } from '../helpers/api.ts';
 import { LOOPBACK, registerEndpoint } from '../helpers/delivery.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
-import { herald, type HeraldProcess } from '../helpers/process.ts';
+import { herald, heraldEnvOf, type HeraldProcess } from '../helpers/process.ts';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 
@@ -22,11 +22,7 @@ test.after.always(async () => {
 
 /** Starts a herald process on this test's database; resolves with its port once it listens (and the metrics port, given one). */
 async function start(role: 'api' | 'worker', env: Record<string, string> = {}): Promise<string> {
-  const p = herald([role], {
-    ...env, DATABASE_URL: api.db.url, HERALD_RUNTIME_DATABASE_URL: api.db.runtimeUrl, NODE_ENV: 'test', PORT: '0', HERALD_WORKER_PORT: '0',
-    HERALD_ADMIN_TOKEN: api.services.config.adminToken, HERALD_JWT_SECRET: api.services.config.jwtSecret,
-    HERALD_ENCRYPTION_KEY: api.services.config.encryptionKey.toString('base64'), HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK,
-  });
+  const p = herald([role], { ...heraldEnvOf(api), ...env });
   processes.push(p);
   const listening = role === 'api' ? /API listening on http:\/\/localhost:(\d+)/ : /worker health and metrics on http:\/\/localhost:(\d+)/;
   await p.waitFor(listening);
