@@ -38,12 +38,12 @@ function body(o: Overview) {
 <section class="chart-row" aria-labelledby="over-time-title">
   <h2 id="over-time-title">Deliveries over time</h2>
   <div class="chart-box">${deliveriesChart(o.buckets, o.bucketMs)}</div>
-  <div class="table-box">${deliveriesTable(o.buckets, o.bucketMs)}</div>
+  <div class="table-box" tabindex="0" role="region" aria-label="Deliveries per period, as a table">${deliveriesTable(o.buckets, o.bucketMs)}</div>
 </section>
 <section class="chart-row" aria-labelledby="latency-title">
   <h2 id="latency-title">Attempt latency</h2>
   <div class="chart-box">${latencyChart(o.buckets, o.bucketMs)}</div>
-  <div class="table-box">${latencyTable(o.buckets, o.bucketMs)}</div>
+  <div class="table-box" tabindex="0" role="region" aria-label="Attempt latency per period, as a table">${latencyTable(o.buckets, o.bucketMs)}</div>
 </section>
 <section aria-labelledby="disabled-title">
   <h2 id="disabled-title">Disabled endpoints</h2>
