@@ -111,7 +111,7 @@ test('switching organization or mode issues a new session id; test mode shows a 
   t.not(test, live, 'a new id for the new mode');
   await page.getByLabel('Organization').selectOption(`${second.id}:${second.orgId}`);
   await page.getByRole('button', { name: 'Switch', exact: true }).click();
-  await page.waitForURL(/done=switched/);
+  await page.locator('.test-banner').waitFor({ state: 'detached' });
   t.not((await sessionCookie(context))!.value, test, 'a new id for the new organization');
   await page.goto(`${s.base}/settings`);
   t.is(await page.locator('#tenant-id').inputValue(), second.id);

@@ -1,7 +1,8 @@
 // Deliveries: the list with its filters kept in the URL (a GET form, so a filtered view can be
 // bookmarked and shared), and a delivery with every attempt — status, duration, error and the
 // receiver's response body, always escaped — and Retry.
-import { DELIVERY_STATUSES, type DeliveryRow } from '../../db/deliveries.ts';
+import type { DeliveryRow } from '../../db/deliveries.ts';
+import { Delivery } from '../../presenters/deliveries.ts';
 import { DeliveryQuery } from '../../http/schemas/deliveries.ts';
 import { getDelivery, listDeliveriesOf, retryDelivery } from '../../services/deliveries.ts';
 import { badge, empty, field, pager, select } from '../components.ts';
@@ -33,7 +34,7 @@ export const deliveryPages = [
       const filters = html`<form class="filters" method="get" action="${BASE}/deliveries" hx-trigger="change, submit" hx-get="${BASE}/deliveries" hx-push-url="true" hx-target="body">
   ${field({ label: 'Endpoint ID', name: 'endpoint_id', value: given.endpoint_id, errors: query.ok ? undefined : query.errors })}
   ${field({ label: 'Event ID', name: 'event_id', value: given.event_id, errors: query.ok ? undefined : query.errors })}
-  ${select({ label: 'Status', name: 'status', options: [['', 'any'], ...DELIVERY_STATUSES.map((s) => [s, s] as const)], value: given.status ?? '', errors: query.ok ? undefined : query.errors })}
+  ${select({ label: 'Status', name: 'status', options: [['', 'any'], ...Delivery.shape.status.options.map((s) => [s, s] as const)], value: given.status ?? '', errors: query.ok ? undefined : query.errors })}
   <button type="submit">Filter</button> <a href="${BASE}/deliveries">Clear</a>
 </form>`;
       if (!query.ok) return render(req, '/deliveries', 'Deliveries', filters, { status: 400 });
