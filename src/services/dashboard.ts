@@ -145,7 +145,7 @@ export function summarize(range: RangeName, now: Date, periods: PeriodRow[], bac
  * overview at a time per scope does this (the marks' row lock); it costs what changed since the
  * last look, except the first look back over a long history, which rolls it all up once.
  */
-async function bringRollupsUpToDate(tx: Tx, scope: TenantScope, wantFrom: number, now: Date): Promise<number> {
+async function bringRollupsUpToDate(tx: Tx, scope: TenantScope, wantFrom: number, now: Date): Promise<{ from: number; until: number }> {
   const sealedUntil = floorTo(now.getTime() - SEAL_DELAY_MS, HOUR);
   const oldest = floorTo(now.getTime() - ROLLUP_REACH_MS, HOUR);
   const marks = await lockRollupMarks(tx, scope, new Date(sealedUntil));
@@ -167,21 +167,47 @@ async function bringRollupsUpToDate(tx: Tx, scope: TenantScope, wantFrom: number
   if (marks.covered_from.getTime() < oldest) await dropRollupsBefore(tx, scope, new Date(oldest));
   const until = Math.max(covered.until, sealedUntil);
   await saveRollupMarks(tx, scope, { covered_from: new Date(Math.min(from, until)), sealed_until: new Date(until), checked_at: now });
-  return until;
+  return { from: Math.min(from, until), until };
 }
 
-export async function overview({ pool, clock }: ServiceContext, scope: TenantScope, range: RangeName): Promise<Overview> {
+// Scopes whose 30-day rollups are being brought up to date in the background.
+const warming = new Set<string>();
+
+/**
+ * A shorter range was viewed over rollups that do not reach 30 days back: roll the rest up now, in
+ * the background, so the longer ranges are ready when they are asked for (the first look back
+ * over a long history is the one costly roll-up).
+ */
+function warmUpLongRanges(services: ServiceContext, scope: TenantScope): void {
+  const key = `${scope.tenantId}/${scope.mode}`;
+  if (warming.has(key)) return;
+  warming.add(key);
+  setImmediate(() => {
+    overview(services, scope, '30d')
+      .catch((err) => services.logger.warn({ err, tenant_id: scope.tenantId }, 'dashboard: rolling up 30 days in the background failed'))
+      .finally(() => warming.delete(key));
+  });
+}
+
+export async function overview(services: ServiceContext, scope: TenantScope, range: RangeName): Promise<Overview> {
+  const { pool, clock } = services;
   const now = clock.now();
   const { bucketMs, buckets } = RANGES[range];
   const from = floorTo(now.getTime(), bucketMs) - (buckets - 1) * bucketMs;
-  return withTenant(pool, scope, async (tx) => {
+  const longest = floorTo(now.getTime(), RANGES['30d'].bucketMs) - (RANGES['30d'].buckets - 1) * RANGES['30d'].bucketMs;
+  let coveredFrom = longest;
+  const result = await withTenant(pool, scope, async (tx) => {
     // Buckets under an hour (the last hour's) are read raw; hourly rollups cannot be cut.
-    const rolledUntil = bucketMs >= HOUR ? await bringRollupsUpToDate(tx, scope, from, now) : from;
+    const rollups = bucketMs >= HOUR ? await bringRollupsUpToDate(tx, scope, from, now) : undefined;
+    const rolledUntil = rollups?.until ?? from;
+    coveredFrom = rollups?.from ?? coveredFrom;
     const rolled = rolledUntil > from ? await rolledUpHours(tx, scope, new Date(from), new Date(rolledUntil)) : [];
     const live = await livePeriods(tx, scope, new Date(Math.max(from, rolledUntil)), Math.min(bucketMs, HOUR) / 1000);
     const [backlog, disabled] = [await deliveryBacklog(tx, scope), await disabledEndpoints(tx, scope, 20)];
     return summarize(range, now, [...rolled, ...live], backlog, disabled);
   });
+  if (coveredFrom > longest) warmUpLongRanges(services, scope);
+  return result;
 }
 
 export interface EndpointHealth {
