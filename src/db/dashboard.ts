@@ -55,6 +55,7 @@ export async function lockRollupMarks(tx: Tx, scope: TenantScope, at: Date): Pro
   return rows[0];
 }
 
+
 export async function saveRollupMarks(tx: Tx, scope: TenantScope, marks: RollupMarks): Promise<void> {
   await tx.query(
     'update dashboard_rollups set covered_from = $3, sealed_until = $4, checked_at = $5 where tenant_id = $1::uuid and mode = $2',

@@ -141,11 +141,11 @@ export function summarize(range: RangeName, now: Date, periods: PeriodRow[], bac
 
 /**
  * Brings the scope's hourly rollups up to date for an overview reaching back to `wantFrom` (an
- * hour), and returns the hour up to which they hold: the hours after it are read raw. One
- * overview at a time per scope does this (the marks' row lock); it costs what changed since the
- * last look, except the first look back over a long history, which rolls it all up once.
+ * hour), and returns the span they hold: the hours after it are read raw. One transaction at a
+ * time per scope does this (the marks' row lock). It costs what changed since the last look,
+ * except the first look back over a long history; `stepMs` bounds how far back one call reaches.
  */
-async function bringRollupsUpToDate(tx: Tx, scope: TenantScope, wantFrom: number, now: Date): Promise<{ from: number; until: number }> {
+async function bringRollupsUpToDate(tx: Tx, scope: TenantScope, wantFrom: number, now: Date, stepMs = Infinity): Promise<{ from: number; until: number }> {
   const sealedUntil = floorTo(now.getTime() - SEAL_DELAY_MS, HOUR);
   const oldest = floorTo(now.getTime() - ROLLUP_REACH_MS, HOUR);
   const marks = await lockRollupMarks(tx, scope, new Date(sealedUntil));
@@ -161,7 +161,7 @@ async function bringRollupsUpToDate(tx: Tx, scope: TenantScope, wantFrom: number
   } else {
     covered.from = covered.until = Math.max(covered.until, oldest);
   }
-  const from = Math.max(Math.min(wantFrom, covered.from), oldest);
+  const from = Math.max(Math.min(wantFrom, covered.from), oldest, covered.from - stepMs);
   await rollUp(from, covered.from);
   await rollUp(covered.until, sealedUntil);
   if (marks.covered_from.getTime() < oldest) await dropRollupsBefore(tx, scope, new Date(oldest));
@@ -173,17 +173,26 @@ async function bringRollupsUpToDate(tx: Tx, scope: TenantScope, wantFrom: number
 // Scopes whose 30-day rollups are being brought up to date in the background.
 const warming = new Set<string>();
 
+/** Hours one background step rolls up: each step is its own short transaction (tens of ms for a busy tenant), so an overview waits little for the marks. */
+const WARM_UP_STEP_MS = 12 * HOUR;
+
 /**
  * A shorter range was viewed over rollups that do not reach 30 days back: roll the rest up now, in
- * the background, so the longer ranges are ready when they are asked for (the first look back
- * over a long history is the one costly roll-up).
+ * the background and in steps of 12 hours, so the longer ranges are ready when they are asked for
+ * (the first look back over a long history is the one costly roll-up).
  */
-function warmUpLongRanges(services: ServiceContext, scope: TenantScope): void {
+function warmUpLongRanges(services: ServiceContext, scope: TenantScope, longest: number): void {
   const key = `${scope.tenantId}/${scope.mode}`;
   if (warming.has(key)) return;
   warming.add(key);
+  const step = async () => {
+    for (let i = 0; i < 70; i++) {
+      const span = await withTenant(services.pool, scope, (tx) => bringRollupsUpToDate(tx, scope, longest, services.clock.now(), WARM_UP_STEP_MS));
+      if (span.from <= longest) return;
+    }
+  };
   setImmediate(() => {
-    overview(services, scope, '30d')
+    step()
       .catch((err) => services.logger.warn({ err, tenant_id: scope.tenantId }, 'dashboard: rolling up 30 days in the background failed'))
       .finally(() => warming.delete(key));
   });
@@ -206,7 +215,7 @@ export async function overview(services: ServiceContext, scope: TenantScope, ran
     const [backlog, disabled] = [await deliveryBacklog(tx, scope), await disabledEndpoints(tx, scope, 20)];
     return summarize(range, now, [...rolled, ...live], backlog, disabled);
   });
-  if (coveredFrom > longest) warmUpLongRanges(services, scope);
+  if (coveredFrom > longest) warmUpLongRanges(services, scope, longest);
   return result;
 }
 
