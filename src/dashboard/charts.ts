@@ -40,7 +40,7 @@ function axes(max: number, unit: string, buckets: Bucket[], bucketMs: number): H
 
 /** Deliveries per bucket, stacked: delivered, failed, in progress. */
 export function deliveriesChart(buckets: Bucket[], bucketMs: number): Html {
-  const max = niceMax(Math.max(...buckets.map((b) => b.delivered + b.failed + b.inProgress)));
+  const max = niceMax(Math.max(2, ...buckets.map((b) => b.delivered + b.failed + b.inProgress)));
   const plotH = H - PAD.top - PAD.bottom;
   const step = (W - PAD.left - PAD.right) / buckets.length;
   const width = Math.max(1, step * 0.7);

@@ -48,12 +48,16 @@ export function badge(status: string): Html {
   return html`<span class="badge badge-${status}">${status}</span>`;
 }
 
-/** "Next page" keeping the other query parameters. */
-export function pager(path: string, query: URLSearchParams, nextCursor: string | null): Html {
-  if (!nextCursor) return html``;
+/**
+ * Rows fetched with limit + 1: the page's rows, and a "Next page" link to `path` keeping the other
+ * query parameters when there is more (the cursor is the last row's id).
+ */
+export function paged<R>(rows: R[], limit: number, path: string, query: URLSearchParams, cursorOf: (row: R) => string = (r) => (r as { id: string }).id): { rows: R[]; next: Html } {
+  const kept = rows.slice(0, limit);
+  if (rows.length <= limit) return { rows: kept, next: html`` };
   const next = new URLSearchParams(query);
-  next.set('starting_after', nextCursor);
-  return html`<p class="pager"><a href="${path}?${next.toString()}">Next page →</a></p>`;
+  next.set('starting_after', cursorOf(kept[kept.length - 1]));
+  return { rows: kept, next: html`<p class="pager"><a href="${path}?${next.toString()}">Next page →</a></p>` };
 }
 
 /** A value with a copy button (the button is enhanced by dashboard.js; the value is selectable without it). */

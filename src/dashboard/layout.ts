@@ -23,6 +23,7 @@ function head(title: string): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content="${HTMX_CONFIG}">
 <title>${title} · Herald</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${BASE}/assets/dashboard.css">
 <script src="${BASE}/assets/htmx.min.js" defer></script>
 <script src="${BASE}/assets/dashboard.js" defer></script>

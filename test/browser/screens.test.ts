@@ -90,6 +90,19 @@ test('the endpoint form shows the API\'s errors beside the fields and keeps what
   await page.waitForURL(/\/endpoints\/ep_\w+\?done=created/);
   const [row] = (await s.api.request('GET', '/v1/webhook-endpoints', { token: key })).body.data;
   t.deepEqual(row.event_types, ['order.paid', 'invoice.sent']);
+  // Edited (disabled, described), then deleted.
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByLabel('Description').fill('billing <b>hooks</b>');
+  await page.getByLabel('Enabled').uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForURL(/done=saved/);
+  const edited = (await s.api.request('GET', `/v1/webhook-endpoints/${row.id}`, { token: key })).body;
+  t.like(edited, { description: 'billing <b>hooks</b>', enabled: false });
+  t.regex(await page.locator('.props').innerText(), /billing <b>hooks<\/b>/, 'shown as text');
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByRole('button', { name: 'Delete endpoint' }).click();
+  await page.waitForURL(/\/endpoints\?done=deleted/);
+  t.is((await s.api.request('GET', '/v1/webhook-endpoints', { token: key })).body.data.length, 0);
   await context.close();
 });
 

@@ -3,7 +3,7 @@
 import { presentTenantInfo } from '../../presenters/tenants.ts';
 import { listAudit } from '../../services/audit.ts';
 import { tenantOf } from '../../services/tenants.ts';
-import { copyable, empty, pager } from '../components.ts';
+import { copyable, empty, paged } from '../components.ts';
 import { formatTime } from '../format.ts';
 import { html } from '../html.ts';
 import { BASE, page } from '../kit.ts';
@@ -17,14 +17,14 @@ export const auditPages = [
     handle: async (req) => {
       const after = req.query.get('starting_after') ?? undefined;
       const rows = await listAudit(req.services, req.auth, { limit: PAGE_SIZE, startingAfter: after });
-      const kept = rows.slice(0, PAGE_SIZE);
+      const { rows: kept, next } = paged(rows, PAGE_SIZE, `${BASE}/audit-log`, req.query);
       const body = html`<p>Actions in this organization in ${req.auth.mode} mode, newest first.</p>
 ${kept.length ? html`<table class="data" id="audit">
   <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Who</th><th scope="col">Target</th><th scope="col">Details</th><th scope="col">From</th></tr></thead>
   <tbody>${kept.map((e) => html`<tr><td>${formatTime(e.created_at)}</td><td><code>${e.action}</code></td><td>${e.actor_type}${e.actor_id ? html` <code>${e.actor_id}</code>` : ''}</td>
     <td>${e.target_type}${e.target_id ? html` <code>${e.target_id}</code>` : ''}</td><td><code class="json">${Object.keys(e.data).length ? JSON.stringify(e.data) : ''}</code></td><td>${e.ip ?? '—'}</td></tr>`)}</tbody>
 </table>` : empty('Nothing recorded yet.')}
-${pager(`${BASE}/audit-log`, req.query, rows.length > PAGE_SIZE ? kept[kept.length - 1].id : null)}`;
+${next}`;
       return render(req, '/audit-log', 'Audit log', body);
     },
   }),

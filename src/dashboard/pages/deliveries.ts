@@ -5,7 +5,7 @@ import type { DeliveryRow } from '../../db/deliveries.ts';
 import { Delivery } from '../../presenters/deliveries.ts';
 import { DeliveryQuery } from '../../http/schemas/deliveries.ts';
 import { getDelivery, listDeliveriesOf, retryDelivery } from '../../services/deliveries.ts';
-import { badge, empty, field, pager, select } from '../components.ts';
+import { badge, empty, field, paged, select } from '../components.ts';
 import { formatTime } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { BASE, fieldsOf, page, parseForm } from '../kit.ts';
@@ -42,10 +42,10 @@ export const deliveryPages = [
       const rows = await listDeliveriesOf(req.services, req.auth, {
         limit: q.limit, startingAfter: q.starting_after, endpointId: q.endpoint_id, eventId: q.event_id, status: q.status,
       });
-      const kept = rows.slice(0, q.limit);
+      const { rows: kept, next } = paged(rows, q.limit, `${BASE}/deliveries`, req.query);
       const body = html`${filters}
 ${kept.length ? deliveryRows(kept) : empty('No deliveries match.')}
-${pager(`${BASE}/deliveries`, req.query, rows.length > q.limit ? kept[kept.length - 1].id : null)}`;
+${next}`;
       return render(req, '/deliveries', 'Deliveries', body);
     },
   }),

@@ -15,7 +15,7 @@ import { RESERVED_NAMESPACES } from '../../services/events.ts';
 import { replayEvents, sendTestEvent } from '../../services/replay.ts';
 import { confirmPassword } from '../../services/sessions.ts';
 import type { EndpointRow } from '../../db/endpoints.ts';
-import { badge, empty, field, formError, pager, select } from '../components.ts';
+import { badge, empty, field, formError, paged, select } from '../components.ts';
 import { formatCount, formatMs, formatRate, formatTime, inputTime } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { BASE, fieldsOf, page, parseForm, serviceFieldErrors, type FieldErrors, type PageRequest } from '../kit.ts';
@@ -193,7 +193,7 @@ export const endpointPages = [
     handle: async (req) => {
       const after = req.query.get('starting_after') ?? undefined;
       const rows = await endpointsWithHealth(req.services, req.auth, { limit: PAGE_SIZE, startingAfter: after });
-      const kept = rows.slice(0, PAGE_SIZE);
+      const { rows: kept, next } = paged(rows, PAGE_SIZE, `${BASE}/endpoints`, req.query, (r) => r.endpoint.id);
       const body = html`<p><a class="button" href="${BASE}/endpoints/new">New endpoint</a></p>
 ${kept.length ? html`<table class="data" id="endpoints">
   <thead><tr><th scope="col">Endpoint</th><th scope="col">URL</th><th scope="col">Status</th><th scope="col">Event types</th><th scope="col">Attempts (24 h)</th><th scope="col">Failure rate (24 h)</th></tr></thead>
@@ -201,7 +201,7 @@ ${kept.length ? html`<table class="data" id="endpoints">
     <td><a href="${BASE}/endpoints/${endpoint.id}">${endpoint.id}</a></td><td class="url">${endpoint.url}</td><td>${statusOf(endpoint)}</td>
     <td>${endpoint.event_types.join(', ')}</td><td>${formatCount(attempts)}</td><td>${formatRate(attempts ? failed / attempts : null)}</td></tr>`)}</tbody>
 </table>` : empty('No endpoints yet: create one to receive webhooks.')}
-${pager(`${BASE}/endpoints`, req.query, rows.length > PAGE_SIZE ? kept[kept.length - 1].endpoint.id : null)}`;
+${next}`;
       return render(req, '/endpoints', 'Endpoints', body);
     },
   }),
@@ -234,7 +234,12 @@ ${pager(`${BASE}/endpoints`, req.query, rows.length > PAGE_SIZE ? kept[kept.leng
     method: 'get', path: '/endpoints/:id/edit', role: 'viewer',
     handle: async (req) => {
       const { endpoint } = await getEndpoint(req.services, req.auth, req.params.id);
-      return render(req, '/endpoints', `Edit ${endpoint.id}`, endpointForm(req, `${BASE}/endpoints/${endpoint.id}`, valuesOf(endpoint), undefined, true));
+      const remove = html`<section class="card" aria-labelledby="delete-title">
+  <h2 id="delete-title">Delete this endpoint</h2>
+  <p>Its deliveries still to come are cancelled; its past deliveries stay listed.</p>
+  <form method="post" action="${BASE}/endpoints/${endpoint.id}/delete">${csrfField(req.session.csrf_token)}<button type="submit">Delete endpoint</button></form>
+</section>`;
+      return render(req, '/endpoints', `Edit ${endpoint.id}`, html`${endpointForm(req, `${BASE}/endpoints/${endpoint.id}`, valuesOf(endpoint), undefined, true)}${remove}`);
     },
   }),
   page({

@@ -4,7 +4,7 @@ import { EventListQuery } from '../../http/schemas/events.ts';
 import { presentEvent } from '../../presenters/events.ts';
 import { listDeliveriesOf } from '../../services/deliveries.ts';
 import { getEvent, listEvents } from '../../services/events.ts';
-import { empty, field, pager } from '../components.ts';
+import { empty, field, paged } from '../components.ts';
 import { formatTime } from '../format.ts';
 import { html } from '../html.ts';
 import { BASE, fieldsOf, page, parseForm } from '../kit.ts';
@@ -25,13 +25,13 @@ export const eventPages = [
 </form>`;
       if (!query.ok) return render(req, '/events', 'Events', filters, { status: 400 });
       const rows = await listEvents(req.services, req.auth, { limit: PAGE_SIZE, startingAfter: query.value.starting_after, type: query.value.type });
-      const kept = rows.slice(0, PAGE_SIZE);
+      const { rows: kept, next } = paged(rows, PAGE_SIZE, `${BASE}/events`, req.query);
       const body = html`${filters}
 ${kept.length ? html`<table class="data" id="events">
   <thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Created</th></tr></thead>
   <tbody>${kept.map((e) => html`<tr><td><a href="${BASE}/events/${e.id}">${e.id}</a></td><td>${e.type}</td><td>${formatTime(e.created_at)}</td></tr>`)}</tbody>
 </table>` : empty('No events match.')}
-${pager(`${BASE}/events`, req.query, rows.length > PAGE_SIZE ? kept[kept.length - 1].id : null)}`;
+${next}`;
       return render(req, '/events', 'Events', body);
     },
   }),

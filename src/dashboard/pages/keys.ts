@@ -4,7 +4,7 @@ import { NewApiKey } from '../../http/schemas/tenants.ts';
 import { createKeyAs, listKeys, revokeKey } from '../../services/apiKeys.ts';
 import type { ApiKeyRow } from '../../db/apiKeys.ts';
 import { ROLES } from '../../scope.ts';
-import { badge, copyable, empty, field, formError, pager, select } from '../components.ts';
+import { badge, copyable, empty, field, formError, paged, select } from '../components.ts';
 import { formatTime } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { BASE, fieldsOf, page, parseForm, serviceFieldErrors, type FieldErrors, type PageRequest } from '../kit.ts';
@@ -15,7 +15,7 @@ const PAGE_SIZE = 25;
 async function keysPage(req: PageRequest, extras: { created?: { row: ApiKeyRow; key: string }; errors?: FieldErrors; status?: number } = {}) {
   const after = req.query.get('starting_after') ?? undefined;
   const rows = await listKeys(req.services, req.auth, { limit: PAGE_SIZE, startingAfter: after });
-  const kept = rows.slice(0, PAGE_SIZE);
+  const { rows: kept, next } = paged(rows, PAGE_SIZE, `${BASE}/api-keys`, req.query);
   const csrf = req.session.csrf_token;
   const created: Html = extras.created
     ? html`<section class="card created" role="status">
@@ -33,7 +33,7 @@ ${kept.length ? html`<table class="data" id="keys">
     <td>${formatTime(k.last_used_at)}</td><td>${k.revoked_at ? badge('revoked') : badge('active')}</td>
     <td>${k.revoked_at ? '' : html`<form method="post" action="${BASE}/api-keys/${k.id}/revoke">${csrfField(csrf)}<button type="submit" aria-label="Revoke ${k.id}">Revoke</button></form>`}</td></tr>`)}</tbody>
 </table>` : empty('No keys yet.')}
-${pager(`${BASE}/api-keys`, req.query, rows.length > PAGE_SIZE ? kept[kept.length - 1].id : null)}
+${next}
 <section class="card">
   <h2>Create a key</h2>
   <form method="post" action="${BASE}/api-keys">

@@ -3,7 +3,7 @@
 import { MemberPatch, NewMember } from '../../http/schemas/tenants.ts';
 import { addMember, changeMemberRole, listMembersOf, removeMember } from '../../services/members.ts';
 import { ROLES } from '../../scope.ts';
-import { empty, field, formError, pager, select } from '../components.ts';
+import { empty, field, formError, paged, select } from '../components.ts';
 import { formatTime } from '../format.ts';
 import { html } from '../html.ts';
 import { BASE, fieldsOf, page, parseForm, serviceFieldErrors, type FieldErrors, type PageRequest } from '../kit.ts';
@@ -15,7 +15,7 @@ const roleOptions = ROLES.map((r) => [r, r] as const);
 async function membersPage(req: PageRequest, extras: { errors?: FieldErrors; status?: number } = {}) {
   const after = req.query.get('starting_after') ?? undefined;
   const rows = await listMembersOf(req.services, req.auth, { limit: PAGE_SIZE, startingAfter: after });
-  const kept = rows.slice(0, PAGE_SIZE);
+  const { rows: kept, next } = paged(rows, PAGE_SIZE, `${BASE}/members`, req.query, (m) => m.user_id);
   const csrf = req.session.csrf_token;
   const body = html`<p>Members of this organization. Owners manage them; a role above your own cannot be given or changed.</p>
 ${kept.length ? html`<table class="data" id="members">
@@ -29,7 +29,7 @@ ${kept.length ? html`<table class="data" id="members">
     <td>${formatTime(m.created_at)}</td>
     <td><form method="post" action="${BASE}/members/${m.user_id}/remove">${csrfField(csrf)}<button type="submit" aria-label="Remove ${m.email}">Remove</button></form></td></tr>`)}</tbody>
 </table>` : empty('No members.')}
-${pager(`${BASE}/members`, req.query, rows.length > PAGE_SIZE ? kept[kept.length - 1].user_id : null)}
+${next}
 <section class="card">
   <h2>Add a member</h2>
   <form method="post" action="${BASE}/members">
