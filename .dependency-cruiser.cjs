@@ -10,24 +10,32 @@ module.exports = {
     { name: 'src-not-to-workers', severity: 'error', comment: 'Workers use src/, never the other way.', from: { path: '^src/' }, to: { path: '^workers/' } },
     {
       name: 'only-http-edges-import-http', severity: 'error',
-      comment: 'http/ is an edge: only the worker process (its health server) and the CLI (input schemas) reach into it.',
-      from: { path: '^src/', pathNot: '^src/(http|cli)/' }, to: { path: '^src/http/' },
+      comment: 'http/ is an edge: only the worker process (its health server), the CLI and the dashboard (input schemas) reach into it.',
+      from: { path: '^src/', pathNot: '^src/(http|cli|dashboard)/' }, to: { path: '^src/http/' },
+    },
+    {
+      name: 'dashboard-only-to-http-schemas', severity: 'error', comment: 'The dashboard shares input schemas with the API, not its routes.',
+      from: { path: '^src/dashboard/' }, to: { path: '^src/http/', pathNot: '^src/http/schemas/' },
+    },
+    {
+      name: 'only-the-app-mounts-the-dashboard', severity: 'error', comment: 'The dashboard is an edge like http/: the API app mounts it, nothing else imports it.',
+      from: { path: '^src/', pathNot: '^src/(dashboard/|http/app\\.ts$)' }, to: { path: '^src/dashboard/' },
     },
     {
       name: 'cli-only-to-http-schemas', severity: 'error', comment: 'The CLI shares input schemas with the API, not its routes.',
       from: { path: '^src/cli/' }, to: { path: '^src/http/', pathNot: '^src/http/schemas/' },
     },
     {
-      name: 'http-not-to-db', severity: 'error', comment: 'Routes go through services; row types may be named.',
-      from: { path: '^src/(http|cli)/' }, to: { path: '^src/db/', dependencyTypesNot: ['type-only'] },
+      name: 'http-not-to-db', severity: 'error', comment: 'Routes and pages go through services; row types may be named.',
+      from: { path: '^src/(http|cli|dashboard)/' }, to: { path: '^src/db/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'services-not-upward', severity: 'error', comment: 'Services sit below the edges and the worker stages.',
-      from: { path: '^src/services/' }, to: { path: '^src/(http|cli)/|^src/delivery/stages\\.ts$|^src/(metrics|runtime)\\.ts$' },
+      from: { path: '^src/services/' }, to: { path: '^src/(http|cli|dashboard)/|^src/delivery/stages\\.ts$|^src/(metrics|runtime)\\.ts$' },
     },
     {
       name: 'presenters-below-services', severity: 'error', comment: 'Presenters shape rows; they call nothing.',
-      from: { path: '^src/presenters/' }, to: { path: '^src/(services|http|cli|queue|delivery)/|^src/(context|metrics|runtime)\\.ts$' },
+      from: { path: '^src/presenters/' }, to: { path: '^src/(services|http|cli|dashboard|queue|delivery)/|^src/(context|metrics|runtime)\\.ts$' },
     },
     {
       name: 'delivery-blocks-are-pure', severity: 'error',
@@ -37,7 +45,7 @@ module.exports = {
     },
     {
       name: 'queue-below-services', severity: 'error', comment: 'The queue knows pg-boss and the pool, nothing above.',
-      from: { path: '^src/queue/' }, to: { path: '^src/(services|http|cli|presenters|delivery)/|^src/(metrics|runtime)\\.ts$' },
+      from: { path: '^src/queue/' }, to: { path: '^src/(services|http|cli|dashboard|presenters|delivery)/|^src/(metrics|runtime)\\.ts$' },
     },
     {
       name: 'db-at-the-bottom', severity: 'error', comment: 'Queries know rows and the foundation only.',

@@ -35,6 +35,10 @@ export interface Config {
   /** A storefront order still unpaid this long after its checkout completed is cancelled (stock and coupon returned). */
   unpaidOrderTtlMs: number;
   storefrontDomain: string;
+  /** A dashboard session unused this long ends. */
+  sessionIdleMs: number;
+  /** A dashboard session ends this long after its login, used or not. */
+  sessionMaxAgeMs: number;
   logLevel: string;
   /** Behind a reverse proxy: client address and host come from X-Forwarded-For / X-Forwarded-Host. */
   trustProxy: boolean;
@@ -128,6 +132,15 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean; m
   const unpaidOrderTtlMs = parseDuration(env.HERALD_UNPAID_ORDER_TTL || '24h');
   if (unpaidOrderTtlMs === undefined || unpaidOrderTtlMs < 60_000) problems.push('HERALD_UNPAID_ORDER_TTL: expected a duration of at least 1m (e.g. 24h)');
 
+  const sessionIdleMs = parseDuration(env.HERALD_SESSION_IDLE_TIMEOUT || '30m');
+  if (sessionIdleMs === undefined || sessionIdleMs < 60_000 || sessionIdleMs > 86_400_000) {
+    problems.push('HERALD_SESSION_IDLE_TIMEOUT: expected a duration from 1m to 24h (e.g. 30m)');
+  }
+  const sessionMaxAgeMs = parseDuration(env.HERALD_SESSION_MAX_AGE || '12h');
+  if (sessionMaxAgeMs === undefined || sessionMaxAgeMs < 300_000 || sessionMaxAgeMs > 30 * 86_400_000) {
+    problems.push('HERALD_SESSION_MAX_AGE: expected a duration from 5m to 30d (e.g. 12h)');
+  }
+
   const allowPrivateNetworks: Cidr[] = [];
   for (const part of (env.HERALD_ALLOW_PRIVATE_NETWORKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const cidr = parseCidr(part);
@@ -183,6 +196,8 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean; m
     eventRetentionMs: eventRetentionMs ?? 0,
     unpaidOrderTtlMs: unpaidOrderTtlMs ?? 0,
     storefrontDomain,
+    sessionIdleMs: sessionIdleMs ?? 0,
+    sessionMaxAgeMs: sessionMaxAgeMs ?? 0,
     logLevel,
     trustProxy,
     generatedSecrets,

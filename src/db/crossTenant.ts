@@ -329,3 +329,65 @@ export async function takeTenantAllowance(pool: Pool, tenantId: string, want: nu
   const { rows } = await pool.query('select granted, remaining, reset_ms, api_rate_limit from take_tenant_allowance($1::uuid, $2::int)', [tenantId, want]);
   return rows[0];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard sessions (sql/050_dashboard_sessions.sql). Why: a session is a global row (a user may
+// switch tenants), found by the hash of its cookie before any tenant is known. Each function
+// checks the membership the session acts through; none returns anything but ids, scope and the
+// session's CSRF token.
+
+export interface SessionState {
+  user_id: string;
+  email: string;
+  /** null for a user who belongs to no organization. */
+  tenant_id: string | null;
+  org_id: string | null;
+  mode: Mode;
+  /** The membership's role now. */
+  role: Role | null;
+  tenant_status: string | null;
+  csrf_token: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface SessionTimeouts {
+  idleSeconds: number;
+  maxAgeSeconds: number;
+}
+
+/** False when the user is not a member of (tenant, org). */
+export async function insertSession(
+  db: Db, s: { id: string; userId: string; tenantId: string | null; orgId: string | null; mode: Mode; csrf: string }, now: Date, timeouts: SessionTimeouts,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    'select create_session($1, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7::timestamptz, $8::int, $9::int) as ok',
+    [s.id, s.userId, s.tenantId, s.orgId, s.mode, s.csrf, now, timeouts.idleSeconds, timeouts.maxAgeSeconds],
+  );
+  return rows[0].ok;
+}
+
+/** The live session with this id (the hash of its token), or undefined: unknown, idle, expired, its membership ended or its password changed. */
+export async function resolveSession(db: Db, id: string, now: Date, idleSeconds: number): Promise<SessionState | undefined> {
+  const { rows } = await db.query(
+    `select user_id, email, tenant_id, org_id, mode, role, tenant_status, csrf_token, created_at, expires_at
+       from resolve_session($1, $2::timestamptz, $3::int)`,
+    [id, now, idleSeconds],
+  );
+  return rows[0];
+}
+
+/** Replaces session `oldId` by `newId` acting through (tenant, org, mode); false when it is gone or the user is not a member there. */
+export async function rotateSession(
+  db: Db, oldId: string, s: { id: string; tenantId: string | null; orgId: string | null; mode: Mode; csrf: string }, now: Date,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    'select rotate_session($1, $2, $3::uuid, $4::uuid, $5, $6, $7::timestamptz) as ok',
+    [oldId, s.id, s.tenantId, s.orgId, s.mode, s.csrf, now],
+  );
+  return rows[0].ok;
+}
+
+export async function endSession(db: Db, id: string): Promise<void> {
+  await db.query('select end_session($1)', [id]);
+}

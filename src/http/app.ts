@@ -25,6 +25,7 @@ import { cartRoutes } from './routes/carts.ts';
 import { pageRoutes, postRoutes } from './routes/content.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import type { ServiceContext } from '../context.ts';
+import { dashboard } from '../dashboard/app.ts';
 import { mount, route, type Route } from './route.ts';
 import { VERSION } from '../version.ts';
 
@@ -48,6 +49,8 @@ export function createApp(services: ServiceContext): Koa {
   mount(router, [...apiRoutes, docs], services);
   mountPreflight(router, apiRoutes);
   app.use(requestContext(services.logger));
+  // The dashboard answers everything under /dashboard itself (HTML pages, its own form reader).
+  app.use(dashboard(services));
   app.use(allowOrigin(apiRoutes));
   app.use(queryGuard);
   app.use(jsonBody);

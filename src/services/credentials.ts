@@ -14,10 +14,11 @@ export interface Auth {
   mode: Mode;
   /** null for publishable keys. */
   role: Role | null;
-  via: 'secret_key' | 'publishable_key' | 'jwt';
+  /** `session`: the dashboard's session cookie (under /dashboard only). */
+  via: 'secret_key' | 'publishable_key' | 'jwt' | 'session';
   /** The API key behind the credential (a JWT minted from a key carries it too). */
   keyId?: string;
-  /** The user behind a token minted from a login. */
+  /** The user behind a token minted from a login, or behind a dashboard session. */
   userId?: string;
   /** A JWT's id (jti). */
   tokenId?: string;

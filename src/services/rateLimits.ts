@@ -25,6 +25,8 @@ export interface Limit {
 export const LIMITS = {
   /** Logins (and password checks) per email or user: slows password guessing across addresses. */
   login: { name: 'login', max: 10, windowSeconds: 60 },
+  /** Dashboard sign-ins per client address (besides `login` per email): slows one address trying many emails. */
+  dashboardSignIn: { name: 'dashboard-sign-in', max: 30, windowSeconds: 60 },
   /** Token requests per client address. */
   token: { name: 'token', max: 60, windowSeconds: 60 },
   /** Storefront requests per client address: generous for browsing, tight for scrapers. */

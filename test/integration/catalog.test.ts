@@ -12,9 +12,9 @@ test.before(async () => { api = await startApi(); });
 test.after.always(async () => { await api?.close(); });
 
 /** Global (reference) tables: tenant_id is a column, not the distribution key, and there is no mode. */
-const GLOBAL_WITH_TENANT_ID = ['organizations', 'memberships', 'domain_routes'];
+const GLOBAL_WITH_TENANT_ID = ['organizations', 'memberships', 'domain_routes', 'dashboard_sessions'];
 /** Global tables the runtime reaches only through narrow SECURITY DEFINER functions. */
-const OUT_OF_REACH = ['tenants', 'organizations', 'users', 'memberships', 'domain_routes', 'rate_limits'];
+const OUT_OF_REACH = ['tenants', 'organizations', 'users', 'memberships', 'domain_routes', 'rate_limits', 'dashboard_sessions'];
 
 const query = async (sql: string, params: unknown[] = []) => (await api.db.owner.query(sql, params)).rows;
 
@@ -29,7 +29,7 @@ async function tablesWithTenantId(): Promise<string[]> {
 test('the catalog holds the tables these rules are about', async (t) => {
   const tables = await tablesWithTenantId();
   for (const expected of ['api_keys', 'products', 'variants', 'product_images', 'orders', 'carts', 'checkouts', 'settings', 'pages', 'events', 'outbox',
-    'deliveries', 'delivery_attempts', 'audit_log', 'memberships', 'domain_routes']) {
+    'deliveries', 'delivery_attempts', 'audit_log', 'memberships', 'domain_routes', 'dashboard_sessions', 'dashboard_hours', 'dashboard_rollups']) {
     t.true(tables.includes(expected), expected);
   }
 });

@@ -38,6 +38,17 @@ test('HERALD_UNPAID_ORDER_TTL takes a duration of at least a minute', (t) => {
   }
 });
 
+test('dashboard sessions time out after 30 minutes idle and 12 hours in all unless set otherwise', (t) => {
+  const c = loadConfig({ HERALD_DATA_DIR: dataDir() });
+  t.is(c.sessionIdleMs, 30 * 60_000);
+  t.is(c.sessionMaxAgeMs, 12 * 3_600_000);
+  const set = loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_SESSION_IDLE_TIMEOUT: '15m', HERALD_SESSION_MAX_AGE: '8h' });
+  t.is(set.sessionIdleMs, 15 * 60_000);
+  t.is(set.sessionMaxAgeMs, 8 * 3_600_000);
+  const err = t.throws(() => loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_SESSION_IDLE_TIMEOUT: '10s', HERALD_SESSION_MAX_AGE: 'forever' }), { instanceOf: ConfigError });
+  t.regex(err!.message, /HERALD_SESSION_IDLE_TIMEOUT[\s\S]*HERALD_SESSION_MAX_AGE/, 'both reported at once');
+});
+
 test('development generates the secrets once and keeps them under the data dir', (t) => {
   const dir = dataDir();
   const first = loadConfig({ HERALD_DATA_DIR: dir });
