@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
 import { migrate } from '../src/runtime.ts';
-import type { Arrival } from './receiver.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import type { Arrival, Behaviour } from './receiver.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -96,6 +97,15 @@ export function heraldEnv(db: { url: string; runtimeUrl: string }, logDir: strin
   };
 }
 
+/** The configuration a Herald process started with `env` loads (for work the harness does in-process). */
+export function heraldConfig(env: HeraldEnv): Config {
+  return loadConfig({
+    DATABASE_URL: env.databaseUrl, HERALD_RUNTIME_DATABASE_URL: env.runtimeDatabaseUrl, HERALD_ADMIN_TOKEN: env.adminToken,
+    HERALD_JWT_SECRET: env.jwtSecret, HERALD_ENCRYPTION_KEY: env.encryptionKey, HERALD_DATA_DIR: env.logDir, LOG_LEVEL: 'silent',
+    NODE_ENV: 'development', ...env.extra,
+  }, { quiet: true });
+}
+
 /**
  * How Herald's processes run in production: `npm start` and the Dockerfile give them these flags.
  * A smaller young generation (V8 otherwise grows it to 3 × 32 MB under Herald's allocation rate)
@@ -161,7 +171,7 @@ export interface Receivers {
   stop(): Promise<void>;
 }
 
-export async function startReceivers(servers = 3, delays: Record<string, number> = {}): Promise<Receivers> {
+export async function startReceivers(servers = 3, behaviours: Record<string, Behaviour> = {}): Promise<Receivers> {
   const child = fork(join(ROOT, 'bench/receiver.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const reply = <T>(type: string) => new Promise<T>((resolve) => {
     const on = (m: { type: string }) => {
@@ -171,7 +181,7 @@ export async function startReceivers(servers = 3, delays: Record<string, number>
     };
     child.on('message', on);
   });
-  child.send({ type: 'start', servers, delays });
+  child.send({ type: 'start', servers, behaviours });
   const { ports } = await reply<{ ports: number[] }>('started');
   return {
     pid: child.pid!,

@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger.ts';
 import { Queue } from '../src/queue/index.ts';
 import { dispatchBatch } from '../workers/dispatch.ts';
 import type { Arrival } from './receiver.ts';
-import { collect, cpuSeconds, heraldEnv, resetStatements, startHerald, statementCounters, type Receivers, type HeraldEnv, type HeraldProcess, type Server } from './cluster.ts';
+import { collect, cpuSeconds, heraldConfig, heraldEnv, resetStatements, startHerald, statementCounters, type Receivers, type HeraldEnv, type HeraldProcess, type Server } from './cluster.ts';
 import { createTenants, eventClient, ingest, type BenchTenant } from './setup.ts';
 
 export interface DrainResult {
@@ -44,7 +44,7 @@ export async function prepareBacklog(env: HeraldEnv, receivers: Receivers, tenan
   const pool = createAppPool(env.databaseUrl, 4);
   const queue = new Queue({ databaseUrl: env.databaseUrl, role: 'producer', pool, clock: systemClock, logger });
   await queue.start();
-  const services = { pool, queue, logger, clock: systemClock } as unknown as ServiceContext;
+  const services: ServiceContext = { config: heraldConfig(env), pool, queue, logger, clock: systemClock };
   let deliveries = 0;
   for (;;) {
     const batch = await dispatchBatch(services);

@@ -12,13 +12,26 @@ import pg from 'pg';
 import { freshDatabase, heraldEnv, startHerald, startReceivers, startServer, topStatements, type Receivers, type Server } from './cluster.ts';
 import { burst, steady, type Shape } from './delivery.ts';
 import { addFinishedJobs, barePgBoss, drain, prepareBacklog, type DrainResult } from './drain.ts';
+import { dashboardLatency } from './dashboard.ts';
+import { fairness, orderedDrain, rateLimited } from './flows.ts';
 import { ordersVersusSql, type OrdersResult } from './orders.ts';
 import { lineChart } from './svg.ts';
 
 const QUICK = process.argv.includes('--quick');
+/** `--only=3,6`: just those scenarios (by the number of their row), for working on one; nothing is written. */
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const runs = (row: number) => !ONLY || ONLY.includes(String(row));
 const SIZES = QUICK
-  ? { orderRounds: 3, orderSeconds: 2, burstEvents: 3_000, backlogEvents: 5_000, steadyRate: 300, steadySeconds: 10, finishedJobs: 0, shapes: ['api+worker'] as Shape[] }
-  : { orderRounds: 5, orderSeconds: 3, burstEvents: 20_000, backlogEvents: 20_000, steadyRate: 300, steadySeconds: 30, finishedJobs: 500_000, shapes: ['api+worker', 'all'] as Shape[] };
+  ? {
+    orderRounds: 3, orderSeconds: 2, burstEvents: 3_000, backlogEvents: 5_000, steadyRate: 300, steadySeconds: 10, finishedJobs: 0, shapes: ['api+worker'] as Shape[],
+    fairnessBacklog: 10_000, orderedKeys: 100, rateSeconds: 10, dashboard: false,
+  }
+  : {
+    orderRounds: 5, orderSeconds: 3, burstEvents: 20_000, backlogEvents: 20_000, steadyRate: 300, steadySeconds: 30, finishedJobs: 500_000, shapes: ['api+worker', 'all'] as Shape[],
+    fairnessBacklog: 100_000, orderedKeys: 1_000, rateSeconds: 30, dashboard: true,
+  };
+/** The ordering scenario's retry schedule (the issue's): five retries 200 ms apart. */
+const FAST_RETRIES = '200ms,200ms,200ms,200ms,200ms';
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 
 const started = Date.now();
@@ -38,6 +51,8 @@ function add(row: Row): void {
   rows.push(row);
   log(`${row.scenario} [${row.shape}]: ${row.result}${row.met === undefined ? '' : row.met ? '  ✓' : '  ✗ (target ' + row.target + ')'}`);
 }
+
+type DrainRecord = { r: DrainResult; top: Awaited<ReturnType<typeof topStatements>>; bare?: { perSecond: number }; label: string };
 
 let databases = 0;
 async function scenarioDatabase(server: Server) {
@@ -105,6 +120,109 @@ async function drainScenario(
   });
 }
 
+/** Row 3: draining a backlog (and 3b, 3c: with finished jobs kept, with two workers). */
+async function drainScenarios(server: Server, receivers: Receivers, drains: DrainRecord[]): Promise<void> {
+  const empty = await drainScenario(server, receivers, ['worker'], 'one worker', { baseline: true });
+  drains.push(empty);
+  const ratio = empty.r.perSecond / empty.bare!.perSecond;
+  add({
+    scenario: `3 drain of a ${empty.r.deliveries.toLocaleString('en-US')}-delivery backlog vs bare pg-boss draining as many no-op jobs`, shape: 'worker',
+    result: `${rate(empty.r.perSecond)} vs ${rate(empty.bare!.perSecond)}: ratio ${ratio.toFixed(2)}; ${empty.r.statementsPerDelivery.toFixed(2)} statements and ${empty.r.commitsPerDelivery.toFixed(3)} commits per delivery`,
+    target: '≥ 4,000/s and ratio ≥ 0.3; ≤ 3 statements and ≤ 0.2 commits per delivery',
+    met: empty.r.perSecond >= 4_000 && ratio >= 0.3 && empty.r.statementsPerDelivery <= 3 && empty.r.commitsPerDelivery <= 0.2, rss: empty.r.peakRssMb,
+  });
+  if (SIZES.shapes.includes('all')) {
+    const all = await drainScenario(server, receivers, ['all'], 'herald all');
+    drains.push(all);
+    add({ scenario: '3 the same drain', shape: 'all', result: rate(all.r.perSecond), target: '(reported)', met: undefined, rss: all.r.peakRssMb });
+  }
+  if (SIZES.finishedJobs) {
+    const full = await drainScenario(server, receivers, ['worker'], `with ${SIZES.finishedJobs.toLocaleString('en-US')} finished jobs`, { finishedJobs: SIZES.finishedJobs });
+    drains.push(full);
+    const change = full.r.perSecond / empty.r.perSecond - 1;
+    add({
+      scenario: `3b the same drain with ${SIZES.finishedJobs.toLocaleString('en-US')} finished jobs kept in the job table`, shape: 'worker',
+      result: `${rate(full.r.perSecond)} (${(change * 100).toFixed(0)} % against the empty table)`, target: 'within 20 %', met: change >= -0.2, rss: full.r.peakRssMb,
+    });
+    const two = await drainScenario(server, receivers, ['worker', 'worker'], 'two workers');
+    drains.push(two);
+    add({
+      scenario: '3c the same drain with two worker processes', shape: '2 × worker',
+      result: `${rate(two.r.perSecond)} (× ${(two.r.perSecond / empty.r.perSecond).toFixed(2)} one worker's)`, target: '(scaling, reported)', met: undefined, rss: two.r.peakRssMb,
+    });
+  }
+}
+
+/** Row 4: a steady rate; returns the api+worker shape's latency second by second. */
+async function steadyScenarios(server: Server, receivers: Receivers): Promise<{ p50: number[]; p99: number[] } | undefined> {
+  let timeline: { p50: number[]; p99: number[] } | undefined;
+  for (const shape of SIZES.shapes) {
+    await withDatabase(server, async (db, logDir) => {
+      const r = await steady(heraldEnv(db, logDir), receivers, shape, SIZES.steadyRate, SIZES.steadySeconds, log);
+      if (shape === 'api+worker') timeline = r.timeline;
+      add({
+        scenario: `4 steady ${r.rate} events/s × 3 endpoints for ${r.seconds} s`, shape,
+        result: `commit → receipt p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)} (${r.deliveries.toLocaleString('en-US')} deliveries)`,
+        target: 'p50 ≤ 40 ms, p99 ≤ 150 ms', met: r.p50Ms <= 40 && r.p99Ms <= 150, rss: r.peakRssMb,
+      });
+    });
+  }
+  return timeline;
+}
+
+/** Rows 6–8: fairness between tenants, ordered delivery (7, below), a rate limit shared by two workers. */
+async function guaranteeScenarios(server: Server): Promise<void> {
+  if (runs(6)) await withDatabase(server, async (db, logDir) => {
+    const r = await fairness(heraldEnv(db, logDir), SIZES.fairnessBacklog, log);
+    add({
+      scenario: `6 tenant A: ${r.backlog.toLocaleString('en-US')} deliveries queued to a 200 ms endpoint; tenant B: 100 events at 20/s`, shape: 'api+worker',
+      result: `B commit → receipt p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}, max ${ms(r.maxMs)}; A meanwhile: ${r.aDelivered} delivered, ${r.aJobs} with a job, ${r.aParked.toLocaleString('en-US')} parked`,
+      target: 'B p99 ≤ 1 s', met: r.p99Ms <= 1_000, rss: r.peakRssMb,
+    });
+  });
+  if (runs(7)) await orderingScenario(server);
+  if (runs(8)) await withDatabase(server, async (db, logDir) => {
+    const r = await rateLimited(heraldEnv(db, logDir), 50, SIZES.rateSeconds, log);
+    add({
+      scenario: `8 rate_limit 50 on one endpoint with a backlog, 2 worker processes, ${SIZES.rateSeconds} s`, shape: 'api + 2 × worker',
+      result: `${r.perSecond.toFixed(1)} attempts/s, busiest second ${r.maxSecond}; the tenant's unlimited endpoint took ${r.otherSeconds.toFixed(1)} s for the same events`,
+      target: '45–55/s, no second above 60', met: r.perSecond >= 45 && r.perSecond <= 55 && r.maxSecond <= 60, rss: r.peakRssMb,
+    });
+  });
+}
+
+async function orderingScenario(server: Server): Promise<void> {
+  const ordered = await withDatabase(server, (db, logDir) =>
+    orderedDrain(heraldEnv(db, logDir, { HERALD_RETRY_SCHEDULE: FAST_RETRIES }), 'key', SIZES.orderedKeys, 20, 0.05, log));
+  const unordered = await withDatabase(server, (db, logDir) =>
+    orderedDrain(heraldEnv(db, logDir, { HERALD_RETRY_SCHEDULE: FAST_RETRIES }), 'none', SIZES.orderedKeys, 20, 0.05, log));
+  const ratio = ordered.perSecond / unordered.perSecond;
+  add({
+    scenario: `7 ordering key: ${SIZES.orderedKeys.toLocaleString('en-US')} keys × 20 events to one endpoint failing 5 % at random, retries 200 ms apart, vs ordering none`, shape: 'api+worker',
+    result: `${rate(ordered.perSecond)} vs ${rate(unordered.perSecond)} 2xx receipts: ratio ${ratio.toFixed(2)}; keys out of commit order: ${ordered.keysOutOfOrder} (unordered: ${unordered.keysOutOfOrder})`,
+    target: 'every key in order; ratio ≥ 0.5', met: ordered.keysOutOfOrder === 0 && ratio >= 0.5, rss: ordered.peakRssMb,
+  });
+}
+
+/** Row 9: every dashboard page with 1,000,000 attempts in the tenant's history. */
+async function dashboardScenario(server: Server): Promise<void> {
+  await withDatabase(server, async (db, logDir) => {
+    const env = heraldEnv(db, logDir);
+    const api = await startHerald('api', env, 'dashboard-api');
+    try {
+      const pages = await dashboardLatency({ ownerDatabaseUrl: db.url, apiUrl: `http://127.0.0.1:${api.port}`, adminToken: env.adminToken, log });
+      const worst = pages.reduce((w, p) => (p.p99Ms > w.p99Ms ? p : w));
+      add({
+        scenario: `9 every dashboard page (${pages.length}), a tenant with 1,000,000 attempts over 30 days`, shape: 'api',
+        result: `worst p99 ${ms(worst.p99Ms)} (${worst.page}); p50 ${ms(Math.min(...pages.map((p) => p.p50Ms)))}–${ms(Math.max(...pages.map((p) => p.p50Ms)))}`,
+        target: 'every page ≤ 300 ms', met: pages.every((p) => p.p99Ms <= 300), rss: { api: api.peakRssMb() },
+      });
+    } finally {
+      await api.stop();
+    }
+  });
+}
+
 function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
@@ -132,7 +250,7 @@ function writeDocs(report: string, charts: Record<string, string>): void {
 async function main() {
   const server = await startServer();
   const receivers = await startReceivers(3);
-  const drains: Array<{ r: DrainResult; top: Awaited<ReturnType<typeof topStatements>>; bare?: { perSecond: number }; label: string }> = [];
+  const drains: DrainRecord[] = [];
   let steadyTimeline: { p50: number[]; p99: number[] } | undefined;
   const stop = async () => {
     await receivers.stop().catch(() => {});
@@ -141,49 +259,12 @@ async function main() {
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
     log(`Herald benchmark${QUICK ? ' (quick)' : ''} on ${machine()}, PostgreSQL ${await postgresVersion(server)} (embedded, fsync on)`);
-    for (const shape of SIZES.shapes) await ordersScenario(server, shape);
-    for (const shape of SIZES.shapes) await burstScenario(server, receivers, shape);
-
-    const empty = await drainScenario(server, receivers, ['worker'], 'one worker', { baseline: true });
-    drains.push(empty);
-    const ratio = empty.r.perSecond / empty.bare!.perSecond;
-    add({
-      scenario: `3 drain of a ${empty.r.deliveries.toLocaleString('en-US')}-delivery backlog vs bare pg-boss draining as many no-op jobs`, shape: 'worker',
-      result: `${rate(empty.r.perSecond)} vs ${rate(empty.bare!.perSecond)}: ratio ${ratio.toFixed(2)}; ${empty.r.statementsPerDelivery.toFixed(2)} statements and ${empty.r.commitsPerDelivery.toFixed(3)} commits per delivery`,
-      target: '≥ 4,000/s and ratio ≥ 0.3; ≤ 3 statements and ≤ 0.2 commits per delivery',
-      met: empty.r.perSecond >= 4_000 && ratio >= 0.3 && empty.r.statementsPerDelivery <= 3 && empty.r.commitsPerDelivery <= 0.2, rss: empty.r.peakRssMb,
-    });
-    if (SIZES.shapes.includes('all')) {
-      const all = await drainScenario(server, receivers, ['all'], 'herald all');
-      drains.push(all);
-      add({ scenario: '3 the same drain', shape: 'all', result: rate(all.r.perSecond), target: '(reported)', met: undefined, rss: all.r.peakRssMb });
-    }
-    if (SIZES.finishedJobs) {
-      const full = await drainScenario(server, receivers, ['worker'], `with ${SIZES.finishedJobs.toLocaleString('en-US')} finished jobs`, { finishedJobs: SIZES.finishedJobs });
-      drains.push(full);
-      const change = full.r.perSecond / empty.r.perSecond - 1;
-      add({
-        scenario: `3b the same drain with ${SIZES.finishedJobs.toLocaleString('en-US')} finished jobs kept in the job table`, shape: 'worker',
-        result: `${rate(full.r.perSecond)} (${(change * 100).toFixed(0)} % against the empty table)`, target: 'within 20 %', met: change >= -0.2, rss: full.r.peakRssMb,
-      });
-      const two = await drainScenario(server, receivers, ['worker', 'worker'], 'two workers');
-      drains.push(two);
-      add({
-        scenario: '3c the same drain with two worker processes', shape: '2 × worker',
-        result: `${rate(two.r.perSecond)} (× ${(two.r.perSecond / empty.r.perSecond).toFixed(2)} one worker's)`, target: '(scaling, reported)', met: undefined, rss: two.r.peakRssMb,
-      });
-    }
-    for (const shape of SIZES.shapes) {
-      await withDatabase(server, async (db, logDir) => {
-        const r = await steady(heraldEnv(db, logDir), receivers, shape, SIZES.steadyRate, SIZES.steadySeconds, log);
-        if (shape === 'api+worker') steadyTimeline = r.timeline;
-        add({
-          scenario: `4 steady ${r.rate} events/s × 3 endpoints for ${r.seconds} s`, shape,
-          result: `commit → receipt p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)} (${r.deliveries.toLocaleString('en-US')} deliveries)`,
-          target: 'p50 ≤ 40 ms, p99 ≤ 150 ms', met: r.p50Ms <= 40 && r.p99Ms <= 150, rss: r.peakRssMb,
-        });
-      });
-    }
+    if (runs(1)) for (const shape of SIZES.shapes) await ordersScenario(server, shape);
+    if (runs(2)) for (const shape of SIZES.shapes) await burstScenario(server, receivers, shape);
+    if (runs(3)) await drainScenarios(server, receivers, drains);
+    if (runs(4)) steadyTimeline = await steadyScenarios(server, receivers);
+    await guaranteeScenarios(server);
+    if (SIZES.dashboard && runs(9)) await dashboardScenario(server);
   } finally {
     await stop();
   }
@@ -194,7 +275,7 @@ async function main() {
     '| # | Scenario | Shape | Result | Target | Met | Peak RSS (MB) |',
     '|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.scenario.split(' ')[0]} | ${r.scenario.slice(r.scenario.indexOf(' ') + 1)} | ${r.shape} | ${r.result} | ${r.target} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} | ${Object.entries(r.rss).map(([k, v]) => `${k} ${v}`).join(', ')} |`),
-    `| 5 | every scenario | all | peak RSS ${peak} MB | ≤ ${RSS_LIMIT} MB per process | ${peak <= RSS_LIMIT ? 'yes' : '**no**'} | |`,
+    `| M | every scenario | all | peak RSS ${peak} MB | ≤ ${RSS_LIMIT} MB per process | ${peak <= RSS_LIMIT ? 'yes' : '**no**'} | |`,
   ].join('\n');
   const profile = drains.map((d) => [
     `Drain, ${d.label}: ${rate(d.r.perSecond)}; CPU seconds while draining: ${Object.entries(d.r.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
@@ -205,7 +286,7 @@ async function main() {
   ].join('\n')).join('\n\n');
   console.log(`\n${table}\n\n${profile}\n`);
 
-  if (!QUICK) {
+  if (!QUICK && !ONLY) {
     const charts: Record<string, string> = {};
     if (steadyTimeline) {
       charts['steady-latency.svg'] = lineChart(`Steady ${SIZES.steadyRate} events/s × 3 endpoints (api + worker): commit → receipt`, 'milliseconds', [

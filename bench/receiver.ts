@@ -1,6 +1,7 @@
 // The benchmark's webhook receivers, in a process of their own (so their CPU is not Herald's):
-// a few HTTP servers on loopback that answer 200 at once (or after `delayMs`, for slow endpoints)
-// and note each request's arrival time and the latency from the event's created_at.
+// a few HTTP servers on loopback that answer 200 at once (or after a delay, for slow endpoints, or
+// 500 at a random share of requests, for flaky ones) and note each request's arrival time, the
+// latency from the event's created_at and the event's `tag` (a data field some scenarios set).
 // Controlled over IPC by bench/receivers.ts: `start` → the ports; `take` → the arrivals so far.
 import { createServer, type Server } from 'node:http';
 
@@ -14,12 +15,22 @@ export interface Arrival {
   /** Milliseconds from the event's created_at to arrival. */
   latencyMs: number;
   attempt: number;
+  /** The status answered. */
+  status: number;
+  /** The event's data.tag, when it has one. */
+  tag?: string;
 }
 
-type Command = { type: 'start'; servers: number; delays?: Record<string, number> } | { type: 'take' } | { type: 'stop' };
+/** Per endpoint path (its first segment): answer after `delayMs`; answer 500 to this share of requests. */
+export interface Behaviour {
+  delayMs?: number;
+  failShare?: number;
+}
+
+type Command = { type: 'start'; servers: number; behaviours?: Record<string, Behaviour> } | { type: 'take' } | { type: 'stop' };
 
 let arrivals: Arrival[] = [];
-let delays: Record<string, number> = {};
+let behaviours: Record<string, Behaviour> = {};
 const servers: Server[] = [];
 
 function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
@@ -31,13 +42,16 @@ function handle(req: import('node:http').IncomingMessage, res: import('node:http
     // The envelope's created_at is its fifth field; parse only what is needed.
     const created = /"created_at":"([^"]+)"/.exec(body)?.[1];
     const path = req.url ?? '/';
+    const behaviour = behaviours[path.split('/')[1] ?? ''] ?? {};
+    const status = behaviour.failShare && Math.random() < behaviour.failShare ? 500 : 200;
+    const tag = /"tag":"([^"]+)"/.exec(body)?.[1];
     arrivals.push({
       path, id: String(req.headers['webhook-id']), at, latencyMs: created ? at - Date.parse(created) : NaN,
-      attempt: Number(req.headers['herald-attempt']),
+      attempt: Number(req.headers['herald-attempt']), status, ...(tag ? { tag } : {}),
     });
-    const delay = delays[path.split('/')[1] ?? ''] ?? 0;
+    const delay = behaviour.delayMs ?? 0;
     const answer = () => {
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+      res.writeHead(status, { 'content-type': 'text/plain', 'content-length': '2' });
       res.end('ok');
     };
     if (delay) setTimeout(answer, delay);
@@ -47,7 +61,7 @@ function handle(req: import('node:http').IncomingMessage, res: import('node:http
 
 process.on('message', async (command: Command) => {
   if (command.type === 'start') {
-    delays = command.delays ?? {};
+    behaviours = command.behaviours ?? {};
     const ports: number[] = [];
     for (let i = 0; i < command.servers; i++) {
       const server = createServer({ keepAliveTimeout: 60_000 }, handle);

@@ -51,33 +51,36 @@ create policy tenant_isolation on endpoint_pacing
               and mode = nullif(current_setting('app.mode', true), ''));
 grant select, insert, update on endpoint_pacing to herald_app;
 
--- The dispatcher's claim, scope by scope: the oldest scopes with work first, each taken whole only
--- if no other dispatcher holds it (a transaction-level advisory lock on the scope), so the events
--- of one tenant and mode are dispatched — and given their positions in their flows — in the order
--- they became visible, however many dispatchers run. Other scopes are dispatched in parallel.
+-- The dispatcher's claim, scope by scope: up to 100 scopes with work, oldest first, each taking an
+-- equal share of the batch — so one tenant's burst in the outbox does not hold back another's
+-- events for the whole burst — and each taken only if no other dispatcher holds it (a
+-- transaction-level advisory lock on the scope), so the events of one tenant and mode are
+-- dispatched, and given their positions in their flows, in the order they became visible, however
+-- many dispatchers run. Other scopes are dispatched in parallel.
 drop function claim_outbox(int);
 create function claim_outbox(max_rows int)
 returns table (tenant_id uuid, mode text, event_id text, seq bigint, waited float8)
 language plpgsql volatile security definer set search_path = public, pg_temp
 as $$
 declare
-  s record;
-  taken int := 0;
-  n int;
+  tenants uuid[];
+  modes text[];
+  share int;
 begin
-  for s in select o.tenant_id as t, o.mode as m from outbox o group by o.tenant_id, o.mode order by min(o.seq) limit 100 loop
-    continue when not pg_try_advisory_xact_lock(hashtextextended('herald/dispatch/' || s.t || '/' || s.m, 0));
+  select array_agg(w.t order by w.first), array_agg(w.m order by w.first) into tenants, modes
+    from (select o.tenant_id as t, o.mode as m, min(o.seq) as first from outbox o group by o.tenant_id, o.mode order by 3 limit 100) w;
+  if tenants is null then return; end if;
+  share := greatest(max_rows / cardinality(tenants), 1);
+  for i in 1 .. cardinality(tenants) loop
+    continue when not pg_try_advisory_xact_lock(hashtextextended('herald/dispatch/' || tenants[i] || '/' || modes[i], 0));
     return query
       with claimed as (
-        select o.tenant_id, o.event_id from outbox o where o.tenant_id = s.t and o.mode = s.m
-         order by o.seq limit max_rows - taken for update skip locked
+        select o.tenant_id, o.event_id from outbox o where o.tenant_id = tenants[i] and o.mode = modes[i]
+         order by o.seq limit share for update skip locked
       )
       delete from outbox o using claimed c
        where o.tenant_id = c.tenant_id and o.event_id = c.event_id
       returning o.tenant_id, o.mode, o.event_id, o.seq, extract(epoch from clock_timestamp() - o.created_at)::float8;
-    get diagnostics n = row_count;
-    taken := taken + n;
-    exit when taken >= max_rows;
   end loop;
 end
 $$;
