@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import { startEmbedded } from './db/embedded.ts';
 import { applyMigrations, enableRuntimeLogin, migrationsCurrent, withMigrationLock } from './db/migrate.ts';
 import { assertRuntimeRoleIsConfined, createAppPool, type Pool } from './db/pool.ts';
-import type { Logger } from './logger.ts';
+import { logFailure, type Logger } from './logger.ts';
 import { installQueues } from './queue/index.ts';
 
 export interface Database {
@@ -55,7 +55,7 @@ export async function prepareDatabase(db: Database, logger: Logger, poolSize = 1
     const applied = await migrateDatabase(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
   }
-  const pool = createAppPool(db.runtimeUrl, poolSize);
+  const pool = createAppPool(db.runtimeUrl, poolSize, (err) => logFailure(logger, err, 'database connection lost'));
   try {
     await assertRuntimeRoleIsConfined(pool);
     if (!(await migrationsCurrent(pool))) throw new Error('refusing to start: the database is not migrated (run `herald migrate` with DATABASE_URL first)');
