@@ -1,6 +1,7 @@
 // Process plumbing shared by every role: the database (embedded or DATABASE_URL), migrations
 // (Herald's SQL, then the job queue's schema), the app pool, and the HTTP listeners.
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import type Koa from 'koa';
 import type { Config } from './config.ts';
@@ -69,9 +70,24 @@ export async function prepareDatabase(db: Database, logger: Logger, poolSize = 1
 export async function listen(app: Koa, port: number, host = '0.0.0.0'): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    server.on('clientError', answerClientError);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
+}
+
+/**
+ * A request Node's HTTP parser refuses before the app sees it (a request line or headers over
+ * the 16 KiB limit, malformed HTTP) still gets a problem+json answer, then the connection closes.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, title] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail: status === 431 ? 'the request line and headers exceed 16 KiB' : 'malformed HTTP request' });
+  socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 /** Stops accepting, lets in-flight requests finish (bounded), then drops idle keep-alives. */
