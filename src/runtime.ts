@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { startEmbedded } from './db/embedded.ts';
 import { applyMigrations, enableRuntimeLogin, migrationsCurrent, withMigrationLock } from './db/migrate.ts';
 import { assertRuntimeRoleIsConfined, createAppPool, type Pool } from './db/pool.ts';
+import { isDatabaseUnavailable } from './errors.ts';
 import { logFailure, type Logger } from './logger.ts';
 import { installQueues } from './queue/index.ts';
 
@@ -65,6 +66,27 @@ export async function prepareDatabase(db: Database, logger: Logger, poolSize = 1
     throw err;
   }
   return pool;
+}
+
+/**
+ * Runs `work` (a process's start on the database) until the database answers: a role started
+ * during an outage waits for it instead of exiting, logging once a minute. Any other failure
+ * (a refused login, an unmigrated schema) is thrown. Undefined when `stopped()` turned true
+ * meanwhile (a SIGTERM while waiting).
+ */
+export async function whenReachable<T>(logger: Logger, work: () => Promise<T>, stopped: () => boolean, retryMs = 2_000): Promise<T | undefined> {
+  for (;;) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      logFailure(logger, err, 'starting: waiting for the database');
+    }
+    for (let waited = 0; waited < retryMs; waited += 100) {
+      if (stopped()) return undefined;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 export async function listen(app: Koa, port: number, host = '0.0.0.0'): Promise<Server> {

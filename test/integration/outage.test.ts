@@ -75,7 +75,7 @@ test.after.always(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a database restart kills no process: 503 with Retry-After while it is down, then everything resumes and every acknowledged event is delivered', async (t) => {
+test.serial('a database restart kills no process: 503 with Retry-After while it is down, then everything resumes and every acknowledged event is delivered', async (t) => {
   t.timeout(150_000);
   server = await startEmbedded(dir, { durable: false });
   const port = Number(new URL(server.url).port);
@@ -229,4 +229,46 @@ test('a database restart kills no process: 503 with Retry-After while it is down
   }
   next.child.kill('SIGTERM');
   t.is(await next.exited, 0);
+});
+
+test.serial('a process started while the database is down waits for it; a SIGTERM while it waits exits 0', async (t) => {
+  t.timeout(90_000);
+  const ownDir = mkdtempSync(join(tmpdir(), 'herald-outage-start-'));
+  let own: EmbeddedServer | undefined = await startEmbedded(ownDir, { durable: false });
+  try {
+    const port = Number(new URL(own.url).port);
+    await migrate(own.url, { runtimePassword: own.runtimePassword });
+    await own.stop();
+    own = undefined;
+    const config = testConfig();
+    const env = {
+      HERALD_RUNTIME_DATABASE_URL: new URL(`postgres://herald_app:${encodeURIComponent(readFileSync(join(ownDir, 'runtime-password'), 'utf8').trim())}@127.0.0.1:${port}/postgres`).toString(),
+      DATABASE_URL: '', PORT: '0', HERALD_WORKER_PORT: '0', NODE_ENV: 'test',
+      HERALD_ADMIN_TOKEN: ADMIN_TOKEN, HERALD_JWT_SECRET: config.jwtSecret, HERALD_ENCRYPTION_KEY: config.encryptionKey.toString('base64'),
+    };
+    const api = herald(['api'], env);
+    const worker = herald(['worker'], env);
+    const quitter = herald(['worker'], env);
+    started.push(api, worker, quitter);
+    for (const p of [api, worker, quitter]) await p.waitFor(/waiting for the database/);
+    quitter.child.kill('SIGTERM');
+    t.is(await quitter.exited, 0, quitter.output());
+    await sleep(2_500);
+    t.is(api.child.exitCode, null, 'the API waits');
+    t.is(worker.child.exitCode, null, 'the worker waits');
+
+    own = await startEmbedded(ownDir, { durable: false, port });
+    const upAt = Date.now();
+    await api.waitFor(/API listening on http:\/\/localhost:(\d+)/, 15_000);
+    await worker.waitFor(/worker health and metrics on http:\/\/localhost:(\d+)/, 15_000);
+    t.log(`both serving ${Date.now() - upAt} ms after the database started`);
+    const apiUrl = `http://127.0.0.1:${portOf(api, /API listening on http:\/\/localhost:(\d+)/)}`;
+    t.is((await call(`${apiUrl}/readyz`)).status, 200);
+    api.child.kill('SIGTERM');
+    worker.child.kill('SIGTERM');
+    t.deepEqual(await Promise.all([api.exited, worker.exited]), [0, 0], api.output().slice(-2000) + worker.output().slice(-2000));
+  } finally {
+    await own?.stop();
+    rmSync(ownDir, { recursive: true, force: true });
+  }
 });
