@@ -163,6 +163,12 @@ export async function purgeAbandonedCarts(pool: Pool, before: Date, floor: strin
   return rows[0];
 }
 
+/** Dashboard sessions past their expiry at `now`, or idle longer than `idleSeconds`. */
+export async function purgeExpiredSessions(pool: Pool, now: Date, idleSeconds: number, max: number): Promise<number> {
+  const { rows } = await pool.query('select purge_expired_sessions($1, $2::int, $3::int) as n', [now, idleSeconds, max]);
+  return rows[0].n;
+}
+
 /** Audit entries made before `before` (id below `floor`). */
 export async function purgeAuditLog(pool: Pool, before: Date, floor: string, max: number): Promise<number> {
   const { rows } = await pool.query('select purge_audit_log($1, $2, $3::int) as n', [before, floor, max]);

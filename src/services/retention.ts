@@ -3,11 +3,10 @@
 // SECURITY DEFINER function per batch (src/db/crossTenant.ts, sql/040_retention.sql); the worker
 // runs every purge in turn, pacing its batches (workers/retention.ts).
 //
-// To bound something new, add a Purge to PURGES: the dashboard's sessions (issue 14) add theirs
-// here, and the worker runs it with the rest.
+// To bound something new, add a Purge to PURGES; the worker runs it with the rest.
 import type { ServiceContext } from '../context.ts';
 import {
-  pruneExpiredEvents, purgeAbandonedCarts, purgeAuditLog, purgeDeletedEndpoints, purgeIdempotencyKeys, purgeRateLimits,
+  pruneExpiredEvents, purgeAbandonedCarts, purgeAuditLog, purgeDeletedEndpoints, purgeExpiredSessions, purgeIdempotencyKeys, purgeRateLimits,
 } from '../db/crossTenant.ts';
 import { KEEP_HOURS } from '../db/idempotency.ts';
 import { idFloor } from '../ids.ts';
@@ -69,6 +68,8 @@ export const PURGES: Purge[] = [
     const before = ago(services, services.config.cartRetentionMs);
     return (await purgeAbandonedCarts(services.pool, before, idFloor('cart', before), BATCH)).carts;
   }),
+  // Dashboard sessions past HERALD_SESSION_MAX_AGE or idle past HERALD_SESSION_IDLE_TIMEOUT.
+  simple('sessions', (services) => purgeExpiredSessions(services.pool, services.clock.now(), Math.round(services.config.sessionIdleMs / 1000), BATCH)),
   // Audit entries past HERALD_AUDIT_RETENTION.
   simple('audit_log', (services) => {
     const before = ago(services, services.config.auditRetentionMs);

@@ -143,6 +143,25 @@ test('idempotency records, stale rate-limit counters, abandoned carts, old audit
   }
 });
 
+test('dashboard sessions past their expiry or idle timeout go; a live one stays', async (t) => {
+  const api = await startApi();
+  try {
+    const user = await api.admin('POST', '/admin/v1/users', { email: `sessions-${randomBytes(3).toString('hex')}@example.com`, password: 'correct horse battery staple' });
+    t.is(user.status, 201);
+    const session = (expires: string, seen: string) => [randomBytes(32).toString('hex'), user.body.id, randomBytes(16).toString('hex'), expires, seen];
+    const rows = [session("now() + interval '1 hour'", 'now()'), session("now() - interval '1 minute'", "now() - interval '2 hours'"), session("now() + interval '6 hours'", "now() - interval '3 hours'")];
+    for (const [id, userId, csrf, expires, seen] of rows) {
+      await api.db.owner.query(`insert into dashboard_sessions (id, user_id, mode, credentials_version, csrf_token, created_at, last_seen_at, expires_at)
+        values ($1, $2, 'live', 1, $3, now() - interval '4 hours', ${seen}, ${expires})`, [id, userId, csrf]);
+    }
+    t.like(await purgeExpired(api.services), { sessions: 2 });
+    const left = await api.db.owner.query('select id from dashboard_sessions where user_id = $1', [user.body.id]);
+    t.deepEqual(left.rows.map((r) => r.id), [rows[0][0]], 'the live session stays; the expired and the idle one went');
+  } finally {
+    await api.close();
+  }
+});
+
 test('replay says how far back it reaches', async (t) => {
   const stack = await startDeliveryStack();
   try {
