@@ -30,8 +30,12 @@ export interface Config {
   endpointConcurrency: number;
   /** Attempts of one tenant a worker process makes at once (it holds at most twice as many claims). */
   tenantConcurrency: number;
-  /** How far back events can be replayed to an endpoint. */
+  /** How long events, deliveries and attempts are kept (and so how far back replay reaches). */
   eventRetentionMs: number;
+  /** How long audit entries are kept. */
+  auditRetentionMs: number;
+  /** How long a cart that was never checked out is kept after its last change. */
+  cartRetentionMs: number;
   /** A storefront order still unpaid this long after its checkout completed is cancelled (stock and coupon returned). */
   unpaidOrderTtlMs: number;
   storefrontDomain: string;
@@ -129,6 +133,13 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean; m
   const eventRetentionMs = parseDuration(env.HERALD_EVENT_RETENTION || '30d');
   if (eventRetentionMs === undefined || eventRetentionMs < 3_600_000) problems.push('HERALD_EVENT_RETENTION: expected a duration of at least 1h (e.g. 30d)');
 
+  const auditRetentionMs = parseDuration(env.HERALD_AUDIT_RETENTION || '365d');
+  if (auditRetentionMs === undefined || auditRetentionMs < 86_400_000) problems.push('HERALD_AUDIT_RETENTION: expected a duration of at least 1d (e.g. 365d)');
+
+  // Longer than a checkout lives (24 h), so no open checkout loses its cart.
+  const cartRetentionMs = parseDuration(env.HERALD_CART_RETENTION || '30d');
+  if (cartRetentionMs === undefined || cartRetentionMs < 2 * 86_400_000) problems.push('HERALD_CART_RETENTION: expected a duration of at least 2d (e.g. 30d)');
+
   const unpaidOrderTtlMs = parseDuration(env.HERALD_UNPAID_ORDER_TTL || '24h');
   if (unpaidOrderTtlMs === undefined || unpaidOrderTtlMs < 60_000) problems.push('HERALD_UNPAID_ORDER_TTL: expected a duration of at least 1m (e.g. 24h)');
 
@@ -194,6 +205,8 @@ export function loadConfig(env: Env = process.env, options: { quiet?: boolean; m
     endpointConcurrency,
     tenantConcurrency,
     eventRetentionMs: eventRetentionMs ?? 0,
+    auditRetentionMs: auditRetentionMs ?? 0,
+    cartRetentionMs: cartRetentionMs ?? 0,
     unpaidOrderTtlMs: unpaidOrderTtlMs ?? 0,
     storefrontDomain,
     sessionIdleMs: sessionIdleMs ?? 0,

@@ -37,4 +37,32 @@ export const unsupportedMediaType = (detail: string) => new HttpError(415, 'Unsu
 export const unprocessable = (detail: string, errors?: FieldError[]) => new HttpError(422, 'Unprocessable Content', detail, { errors });
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new HttpError(429, 'Too Many Requests', `Rate limit exceeded; retry in ${retryAfterSeconds} s`, { headers: { 'retry-after': String(retryAfterSeconds) } });
-export const serviceUnavailable = (detail: string) => new HttpError(503, 'Service Unavailable', detail);
+export const serviceUnavailable = (detail: string, retryAfterSeconds = DATABASE_RETRY_AFTER_SECONDS) =>
+  new HttpError(503, 'Service Unavailable', detail, { headers: { 'retry-after': String(retryAfterSeconds) } });
+
+/** What a client is told to wait while the database is unreachable: a restart or failover takes seconds. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+// SQLSTATEs that say the server cannot serve now, not that the statement was wrong: the
+// connection was ended by a shutdown or crash (57P01, 57P02), the server is starting or in
+// recovery (57P03), too many connections (53300), and the connection exception class (08).
+const UNAVAILABLE_STATES = /^(57P0[123]|53300|08\d{3})$/;
+// Errors of the socket under the pg client, and of the client and pool themselves.
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const CLIENT_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error|Connection is not open|Query read timeout)/;
+
+/**
+ * Whether `err` means the database is unreachable (down, restarting, failing over, or its
+ * connections were cut), so the work may succeed if tried again shortly: the API answers 503
+ * with Retry-After, and workers back off. An AggregateError (several addresses tried) counts
+ * when all of its errors do.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && (UNAVAILABLE_STATES.test(e.code) || NETWORK_CODES.has(e.code))) return true;
+  if (typeof e.message === 'string' && CLIENT_MESSAGES.test(e.message)) return true;
+  return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable);
+}
+
+export const databaseUnavailable = () => serviceUnavailable('the database is unavailable; retry shortly');

@@ -43,6 +43,15 @@ function encodeTime(ms: number): string {
   return time;
 }
 
+/**
+ * The smallest id of `kind` made at `at`'s millisecond: every id made earlier sorts below it
+ * (byte order, which matches any collation over this alphabet), so "created before `at`" is a
+ * range of the primary key. Retention uses it.
+ */
+export function idFloor(kind: IdKind, at: Date): string {
+  return `${ID_PREFIXES[kind]}_${encodeTime(Math.max(0, at.getTime()))}${'0'.repeat(16)}`;
+}
+
 const SHAPES = Object.fromEntries(
   Object.entries(ID_PREFIXES).map(([kind, prefix]) => [kind, new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`)]),
 ) as Record<IdKind, RegExp>;

@@ -50,6 +50,13 @@ export const deliveriesRequeued = new Counter({
   registers: [registry],
 });
 
+export const retentionRemoved = new Counter({
+  name: 'herald_retention_removed_total',
+  help: 'Rows the retention loop removed, by purge (events: events, deliveries and attempts together)',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
 // stage: `outbox` (events waiting for dispatch) or `deliver` (attempts due and not yet started).
 const queueDepth = new Gauge({
   name: 'herald_queue_depth',

@@ -23,6 +23,7 @@ import type { ServiceContext } from '../src/context.ts';
 import { createGuardedClient } from '../src/delivery/client.ts';
 import { SecretCache } from '../src/delivery/secrets.ts';
 import { claimAndLoad, pausesOf, recordBatch, sendAttempt, type LoadedAttempt, type SentAttempt } from '../src/delivery/stages.ts';
+import { logFailure } from '../src/logger.ts';
 import { attemptDuration, deliveryAttempts } from '../src/metrics.ts';
 import type { HeldAttempt } from '../src/queue/index.ts';
 
@@ -241,7 +242,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
         for (const p of pausesOf(sent)) await pause(p.id, p.until);
         wake(); // room for more
       } catch (err) {
-        logger.error({ err }, 'recording attempts failed; retrying');
+        logFailure(logger, err, 'recording attempts failed; retrying');
         finished.unshift(...sent);
         await new Promise((r) => setTimeout(r, BACKOFF_MS));
       }
@@ -278,7 +279,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
       try {
         batch = await claimAndLoad(services, secrets, room, skippedEndpoints());
       } catch (err) {
-        logger.error({ err }, 'claiming attempts failed; retrying');
+        logFailure(logger, err, 'claiming attempts failed; retrying');
         await sleep(BACKOFF_MS);
         continue;
       }
@@ -351,7 +352,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
   let touching: Promise<void> | undefined;
   const heartbeatTimer = setInterval(() => {
     if (touching) return;
-    touching = heartbeat().catch((err) => logger.warn({ err }, 'heartbeat failed')).finally(() => (touching = undefined));
+    touching = heartbeat().catch((err) => logFailure(logger, err, 'heartbeat failed')).finally(() => (touching = undefined));
   }, TOUCH_EVERY_MS);
 
   const listener = queue.listen(wake, logger);

@@ -13,6 +13,7 @@ import { dispatchInputs } from '../src/db/outbox.ts';
 import type { Tx } from '../src/db/pool.ts';
 import { pinScope, workerTransaction } from '../src/db/tenant.ts';
 import { newId } from '../src/ids.ts';
+import { logFailure } from '../src/logger.ts';
 import { dispatchLag, eventsDispatched } from '../src/metrics.ts';
 import type { EndpointAttempt } from '../src/queue/index.ts';
 import type { TenantScope } from '../src/scope.ts';
@@ -103,7 +104,7 @@ export function startDispatcher(services: ServiceContext): Dispatcher {
           if (!events) break;
         }
       } catch (err) {
-        logger.error({ err }, 'dispatch failed; the events stay in the outbox');
+        logFailure(logger, err, 'dispatch failed; the events stay in the outbox');
         return;
       }
     } while (again && !stopping);
@@ -115,7 +116,7 @@ export function startDispatcher(services: ServiceContext): Dispatcher {
     jobsSinceAnalyze = 0;
     lastAnalyze = Date.now();
     analyzing = queue.analyze()
-      .catch((err) => logger.warn({ err }, 'refreshing the delivery tables\' statistics failed'))
+      .catch((err) => logFailure(logger, err, 'refreshing the delivery tables\' statistics failed'))
       .finally(() => (analyzing = undefined));
   }
 
@@ -136,7 +137,7 @@ export function startDispatcher(services: ServiceContext): Dispatcher {
       if (stopping) return client.release(true);
       client.on('notification', wake);
       client.on('error', (err) => {
-        logger.warn({ err }, 'outbox listener lost; reconnecting');
+        logFailure(logger, err, 'outbox listener lost; reconnecting');
         client.release(err);
         if (listener === client) listener = undefined;
         reconnectTimer = setTimeout(() => void listen(), RECONNECT_MS);
@@ -145,7 +146,7 @@ export function startDispatcher(services: ServiceContext): Dispatcher {
       listener = client;
       wake(); // anything committed while not listening
     } catch (err) {
-      logger.warn({ err }, 'outbox listener failed to connect; retrying');
+      logFailure(logger, err, 'outbox listener failed to connect; retrying');
       reconnectTimer = setTimeout(() => void listen(), RECONNECT_MS);
     }
   }

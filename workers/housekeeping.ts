@@ -4,6 +4,7 @@
 // runs it; the work is idempotent (every change is a conditional update that re-checks its rule),
 // so several workers at once change each row once.
 import type { ServiceContext } from '../src/context.ts';
+import { logFailure } from '../src/logger.ts';
 import { cancelUnpaidOrders, expireCheckouts } from '../src/services/housekeeping.ts';
 
 /** Between rounds: an expired checkout or an overdue order waits at most this long. */
@@ -27,7 +28,7 @@ export function startHousekeeping(services: ServiceContext, options: { intervalM
   const timer = setInterval(() => {
     if (current) return; // the previous round is still running
     current = keepHouse(services)
-      .catch((err) => services.logger.error({ err }, 'housekeeping failed; the next round retries'))
+      .catch((err) => logFailure(services.logger, err, 'housekeeping failed; the next round retries'))
       .finally(() => { current = undefined; });
   }, options.intervalMs ?? INTERVAL_MS);
   return {

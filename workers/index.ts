@@ -8,7 +8,7 @@ import type { ServiceContext } from '../src/context.ts';
 import { Queue } from '../src/queue/index.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
-import { closeServer, listen, migrateDatabase, openDatabase, prepareDatabase } from '../src/runtime.ts';
+import { closeServer, listen, migrateDatabase, openDatabase, prepareDatabase, whenReachable } from '../src/runtime.ts';
 import { startMetricsServer, startWorker, type Worker } from './worker.ts';
 
 const USAGE = `usage: herald <command>
@@ -47,11 +47,34 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const pool = await prepareDatabase(db, logger, command === 'all' ? 20 : 10);
-
-  // The API and operator commands only enqueue (retries, replays); a worker also works the queue.
-  const queue = new Queue({ databaseUrl: db.runtimeUrl, role: command === 'worker' || command === 'all' ? 'worker' : 'producer', pool, clock: systemClock, logger });
-  await queue.start();
+  // A long-running role started while the database is unreachable waits for it (a SIGTERM
+  // meanwhile exits 0); operator commands fail at once.
+  let stopRequested = false;
+  const stopWhileWaiting = () => void (stopRequested = true);
+  process.on('SIGTERM', stopWhileWaiting);
+  process.on('SIGINT', stopWhileWaiting);
+  const connect = async () => {
+    const pool = await prepareDatabase(db, logger, command === 'all' ? 20 : 10);
+    // The API and operator commands only enqueue (retries, replays); a worker also works the queue.
+    const queue = new Queue({ databaseUrl: db.runtimeUrl, role: command === 'worker' || command === 'all' ? 'worker' : 'producer', pool, clock: systemClock, logger });
+    try {
+      await queue.start();
+    } catch (err) {
+      await queue.stop({ graceful: false, timeoutMs: 1_000 }).catch(() => {});
+      await pool.end();
+      throw err;
+    }
+    return { pool, queue };
+  };
+  const connected = command in COMMANDS ? await connect() : await whenReachable(logger, connect, () => stopRequested);
+  process.off('SIGTERM', stopWhileWaiting);
+  process.off('SIGINT', stopWhileWaiting);
+  if (!connected) {
+    logger.info('stopped before the database was reachable');
+    await db.stop();
+    return 0;
+  }
+  const { pool, queue } = connected;
   const services: ServiceContext = { config, pool, queue, clock: systemClock, logger };
 
   if (command in COMMANDS) {

@@ -6,6 +6,7 @@
 // several sweepers (one per worker process) and a job that revives meanwhile cannot double it.
 // Every second it also puts back the attempts of a killed worker, once their heartbeat is stale.
 import type { ServiceContext } from '../src/context.ts';
+import { logFailure } from '../src/logger.ts';
 import { overdueDeliveries, type OverdueDelivery } from '../src/db/crossTenant.ts';
 import { transaction } from '../src/db/tenant.ts';
 import { requeueOverdue } from '../src/delivery/stages.ts';
@@ -68,7 +69,7 @@ export function startSweeper(services: ServiceContext, options: SweepOptions = {
     return setInterval(() => {
       if (current) return;
       current = sweep()
-        .catch((err) => services.logger.error({ err }, `${what} failed; the next one retries`))
+        .catch((err) => logFailure(services.logger, err, `${what} failed; the next one retries`))
         .finally(() => {
           running.delete(current!);
           current = undefined;

@@ -1,6 +1,6 @@
 // The worker role: the dispatcher (outbox → deliveries), the deliver worker (one attempt per
-// job), the sweeper (re-queues attempts whose job was lost) and the shop's housekeeping
-// (expired checkouts, unpaid storefront orders), plus /healthz, /readyz and /metrics on
+// job), the sweeper (re-queues attempts whose job was lost), the shop's housekeeping
+// (expired checkouts, unpaid storefront orders) and the retention loop, plus /healthz, /readyz and /metrics on
 // HERALD_WORKER_PORT.
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -14,6 +14,7 @@ import { closeServer, listen } from '../src/runtime.ts';
 import { startDeliverer, type DelivererOptions } from './deliver.ts';
 import { startDispatcher } from './dispatch.ts';
 import { startHousekeeping } from './housekeeping.ts';
+import { startRetention } from './retention.ts';
 import { startSweeper } from './sweep.ts';
 
 export interface Worker {
@@ -47,10 +48,11 @@ export async function startWorker(services: ServiceContext, port: number, option
   const dispatcher = startDispatcher(services);
   const sweeper = startSweeper(services);
   const housekeeper = startHousekeeping(services);
+  const retention = startRetention(services);
   return {
     port: (server.address() as { port: number }).port,
     async stop() {
-      await Promise.all([dispatcher.stop(), sweeper.stop(), housekeeper.stop(), deliverer.stop(graceMs(services)), closeServer(server, 2_000)]);
+      await Promise.all([dispatcher.stop(), sweeper.stop(), housekeeper.stop(), retention.stop(), deliverer.stop(graceMs(services)), closeServer(server, 2_000)]);
     },
   };
 }

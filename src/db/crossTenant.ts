@@ -117,6 +117,65 @@ export async function unpaidStorefrontOrders(pool: Pool, now: Date, limit: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
+// Retention (sql/040_retention.sql). Why: the worker removes what every tenant no longer keeps.
+// Each call deletes one bounded batch, by the rule its function names, and returns counts only;
+// a purge another worker is running meanwhile comes back empty.
+
+export interface PrunedEvents {
+  events: number;
+  deliveries: number;
+  attempts: number;
+  /** The tenant to go on from in the next call; null once every tenant was seen. */
+  next_tenant: string | null;
+}
+
+/**
+ * Events created before `cutoff` whose deliveries have all ended, with those deliveries and
+ * their attempts: at most `max` events, tenant by tenant from `after`. `floor` is the smallest
+ * event id of the cutoff's millisecond (idFloor).
+ */
+export async function pruneExpiredEvents(pool: Pool, cutoff: Date, floor: string, after: string | null, max: number): Promise<PrunedEvents> {
+  const { rows } = await pool.query('select events, deliveries, attempts, next_tenant from prune_expired_events($1, $2, $3::uuid, $4::int)', [cutoff, floor, after, max]);
+  return rows[0];
+}
+
+/** Endpoints deleted before `cutoff` that no delivery or attempt refers to any more. */
+export async function purgeDeletedEndpoints(pool: Pool, cutoff: Date, max: number): Promise<number> {
+  const { rows } = await pool.query('select purge_deleted_endpoints($1, $2::int) as n', [cutoff, max]);
+  return rows[0].n;
+}
+
+/** Idempotency records made before `before`. */
+export async function purgeIdempotencyKeys(pool: Pool, before: Date, max: number): Promise<number> {
+  const { rows } = await pool.query('select purge_idempotency_keys($1, $2::int) as n', [before, max]);
+  return rows[0].n;
+}
+
+/** Rate-limit counters whose window ended over an hour ago. */
+export async function purgeRateLimits(pool: Pool, max: number): Promise<number> {
+  const { rows } = await pool.query('select purge_rate_limits($1::int) as n', [max]);
+  return rows[0].n;
+}
+
+/** Carts never checked out and unchanged since `before` (id below `floor`), with their items and expired checkouts. */
+export async function purgeAbandonedCarts(pool: Pool, before: Date, floor: string, max: number): Promise<{ carts: number; checkouts: number; items: number }> {
+  const { rows } = await pool.query('select carts, checkouts, items from purge_abandoned_carts($1, $2, $3::int)', [before, floor, max]);
+  return rows[0];
+}
+
+/** Dashboard sessions past their expiry at `now`, or idle longer than `idleSeconds`. */
+export async function purgeExpiredSessions(pool: Pool, now: Date, idleSeconds: number, max: number): Promise<number> {
+  const { rows } = await pool.query('select purge_expired_sessions($1, $2::int, $3::int) as n', [now, idleSeconds, max]);
+  return rows[0].n;
+}
+
+/** Audit entries made before `before` (id below `floor`). */
+export async function purgeAuditLog(pool: Pool, before: Date, floor: string, max: number): Promise<number> {
+  const { rows } = await pool.query('select purge_audit_log($1, $2, $3::int) as n', [before, floor, max]);
+  return rows[0].n;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Global tables, through narrow functions (sql/021_global_tables.sql). Why: tenants, organizations,
 // users and memberships are not tenant-scoped; the operator manages them, owners manage their
 // organization's members, a login names its tenant before any tenant is known, and a user's

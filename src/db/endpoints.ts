@@ -105,7 +105,10 @@ export async function disableEndpoint(tx: Tx, scope: TenantScope, id: string, re
  * starts then unless one is running — or, with `restart` (a delivered attempt came earlier in the
  * batch), starts then anyway. Returns each failing endpoint's streak start. Only rows that
  * may change are locked, in id order, so healthy endpoints cost no lock and concurrent recorders
- * cannot deadlock on them.
+ * cannot deadlock on them; the lock is FOR NO KEY UPDATE (failing_since is no key), which the
+ * foreign-key checks of deliveries being inserted for the endpoint (FOR KEY SHARE) do not wait
+ * for: a dispatcher inserting deliveries of several scopes and a recorder noting outcomes of
+ * several scopes deadlocked on FOR UPDATE (found by the soak).
  */
 export async function noteEndpointOutcomes(
   tx: Tx, scope: TenantScope, outcomes: Array<{ id: string; failedAt: Date | null; restart: boolean }>,
@@ -116,7 +119,7 @@ export async function noteEndpointOutcomes(
           locked as (
             select ep.id, ep.failing_since from webhook_endpoints ep join s on s.id = ep.id
              where ep.tenant_id = $1::uuid and ep.mode = $2 and (s.failed_at is not null or ep.failing_since is not null)
-             order by ep.id for update of ep
+             order by ep.id for no key update of ep
           ),
           changed as (
             update webhook_endpoints ep set failing_since = s.failed_at from s, locked l

@@ -14,17 +14,49 @@ export const APP_ROLE = 'herald_app';
 // bigint counts as numbers (they never exceed 2^53 here).
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export function createAppPool(databaseUrl: string, max = 10): Pool {
-  return withErrorLog(new pg.Pool({ connectionString: databaseUrl, max, options: `-c role=${APP_ROLE}`, application_name: 'herald' }));
+/** What a pool reports when the database drops its connections (a restart, a failover). */
+export type PoolErrorLog = (err: Error) => void;
+
+/**
+ * Bounds on waiting for the database, so that while it is down a request fails fast (and is
+ * answered 503) instead of queueing: a new connection (or a wait for a free one) gives up after
+ * CONNECT_TIMEOUT_MS, and TCP keep-alives probe idle connections. The owner's pool (migrations)
+ * has no statement bound: a migration may take long.
+ */
+const CONNECT_TIMEOUT_MS = 3_000;
+const KEEP_ALIVE_MS = 10_000;
+/**
+ * The runtime's statements are short by design (batches are bounded); one that has not answered
+ * in this long means a server that stopped answering without closing its connections (a frozen
+ * host, a network partition), and fails like a lost connection instead of hanging its request.
+ */
+const QUERY_TIMEOUT_MS = 15_000;
+
+export function createAppPool(databaseUrl: string, max = 10, onError?: PoolErrorLog): Pool {
+  return guarded(new pg.Pool({
+    connectionString: databaseUrl, max, options: `-c role=${APP_ROLE}`, application_name: 'herald',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: KEEP_ALIVE_MS,
+  }), onError);
 }
 
-export function createOwnerPool(databaseUrl: string, max = 2): Pool {
-  return withErrorLog(new pg.Pool({ connectionString: databaseUrl, max, application_name: 'herald-owner' }));
+export function createOwnerPool(databaseUrl: string, max = 2, onError?: PoolErrorLog): Pool {
+  return guarded(new pg.Pool({
+    connectionString: databaseUrl, max, application_name: 'herald-owner',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: KEEP_ALIVE_MS,
+  }), onError);
 }
 
-function withErrorLog(pool: Pool): Pool {
-  // An idle client's error (server restart) must not crash the process; the next checkout reconnects.
-  pool.on('error', (err) => process.emitWarning(`idle database client error: ${err.message}`));
+/**
+ * A restart or failover of the database ends every connection, and must not end the process. An
+ * idle client's error reaches the pool ('error', logged here; the pool drops the client). A client
+ * checked out at that moment emits 'error' on itself, which Node throws as an unhandled 'error'
+ * event unless someone listens: every client gets a listener for its whole life. Its work fails
+ * with the same error (the query's promise rejects, or the next query does), and releasing it
+ * drops it, so the pool reconnects on the next checkout.
+ */
+function guarded(pool: Pool, onError: PoolErrorLog = (err) => process.emitWarning(`database client error: ${err.message}`)): Pool {
+  pool.on('error', (err) => onError(err));
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

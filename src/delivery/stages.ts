@@ -47,10 +47,14 @@ export interface ClaimedBatch {
   ready: LoadedAttempt[];
 }
 
-/** Attempts grouped by the scope they run under; each scope's statements run with it pinned. */
+/**
+ * Attempts grouped by the scope they run under; each scope's statements run with it pinned. In
+ * scope order, so that concurrent transactions spanning several scopes lock their rows in the
+ * same order (group commits of several workers deadlocked otherwise: found by the soak).
+ */
 function byScope<T extends DeliverJob>(items: T[]): Map<string, { scope: TenantScope; items: T[] }> {
   const groups = new Map<string, { scope: TenantScope; items: T[] }>();
-  for (const item of items) {
+  for (const item of [...items].sort((a, b) => (a.tenant_id < b.tenant_id ? -1 : a.tenant_id > b.tenant_id ? 1 : a.mode < b.mode ? -1 : a.mode > b.mode ? 1 : 0))) {
     const key = `${item.tenant_id}/${item.mode}`;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { scope: { tenantId: item.tenant_id, mode: item.mode }, items: [] }));

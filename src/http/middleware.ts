@@ -2,7 +2,7 @@
 // mapper (everything becomes problem+json), and the JSON body reader with its limits.
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import { badRequest, HttpError, methodNotAllowed, notFound, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
+import { badRequest, databaseUnavailable, HttpError, isDatabaseUnavailable, methodNotAllowed, notFound, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { httpRequests } from '../metrics.ts';
 
@@ -23,7 +23,8 @@ export function problemBody(err: HttpError, instance: string) {
 
 /** Maps known database errors that slip past services to client errors, never a 500. */
 function fromDatabase(err: { code?: string; message: string; constraint?: string }): HttpError | undefined {
-  switch (err.code) {
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
+  switch (err?.code) {
     case '23505': return new HttpError(409, 'Conflict', `duplicate value${err.constraint ? ` (${err.constraint})` : ''}`);
     case '23503': return new HttpError(422, 'Unprocessable Content', 'a referenced resource does not exist');
     case '22P02': case '22003': case '22007': case '22008': case '22021': case '23514':

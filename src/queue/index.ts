@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { PgBoss, type Queue as QueueOptionsFull } from 'pg-boss';
 import type { Clock } from '../clock.ts';
 import { APP_ROLE, type Pool, type Tx } from '../db/pool.ts';
-import type { Logger } from '../logger.ts';
+import { logFailure, type Logger } from '../logger.ts';
 import type { Mode } from '../scope.ts';
 
 type QueueOptions = Omit<QueueOptionsFull, 'name'>;
@@ -102,7 +102,7 @@ export class Queue {
       // Workers LISTEN themselves (Queue.listen): pg-boss's own listener serves only its work() loops.
       useListenNotify: false,
     });
-    this.boss.on('error', (err) => logger.warn({ err }, 'job queue error'));
+    this.boss.on('error', (err) => logFailure(logger, err, 'job queue error'));
   }
 
   async start(): Promise<void> {
@@ -287,7 +287,7 @@ export class Queue {
         if (closed) return c.release(true);
         c.on('notification', () => onReady());
         c.on('error', (err) => {
-          logger.warn({ err }, 'job queue listener lost; reconnecting');
+          logFailure(logger, err, 'job queue listener lost; reconnecting');
           c.release(err);
           if (client === c) client = undefined;
           timer = setTimeout(() => void connect(), 1_000);
@@ -296,7 +296,7 @@ export class Queue {
         client = c;
         onReady(); // anything that became due while not listening
       } catch (err) {
-        logger.warn({ err }, 'job queue listener failed to connect; retrying');
+        logFailure(logger, err, 'job queue listener failed to connect; retrying');
         timer = setTimeout(() => void connect(), 1_000);
       }
     };

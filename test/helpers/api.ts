@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { ServiceContext } from '../../src/context.ts';
 import { createApp } from '../../src/http/app.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { Queue } from '../../src/queue/index.ts';
 import { closeServer, listen } from '../../src/runtime.ts';
 import { testDatabase, type TestDatabase } from './db.ts';
@@ -40,10 +40,11 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startApi(configOverrides: Record<string, string> = {}): Promise<TestApi> {
+/** `logger`: where the API (and a delivery stack's worker) logs, e.g. to capture its lines. */
+export async function startApi(configOverrides: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<TestApi> {
   const db = await testDatabase();
   const config = testConfig({ DATABASE_URL: db.url, HERALD_RUNTIME_DATABASE_URL: db.runtimeUrl, ...configOverrides });
-  const logger = createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel);
   const clock = new ManualClock();
   const queue = new Queue({ databaseUrl: db.runtimeUrl, role: 'producer', pool: db.app, clock, logger });
   await queue.start();

@@ -4,6 +4,7 @@
 import type { TestFn } from 'ava';
 import type { Config } from '../../src/config.ts';
 import type { ServiceContext } from '../../src/context.ts';
+import type { Logger } from '../../src/logger.ts';
 import { Queue } from '../../src/queue/index.ts';
 import { startDeliverer, type Deliverer } from '../../workers/deliver.ts';
 import { startDispatcher, type Dispatcher } from '../../workers/dispatch.ts';
@@ -27,8 +28,10 @@ export async function startDeliveryStack(options: {
   timeoutMs?: number;
   /** The deliver worker's slots (attempts in flight at once). */
   concurrency?: number;
+  /** Where the API and the worker log. */
+  logger?: Logger;
 } = {}): Promise<DeliveryStack> {
-  const api = await startApi({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.api });
+  const api = await startApi({ HERALD_ALLOW_PRIVATE_NETWORKS: LOOPBACK, HERALD_RETRY_SCHEDULE: FAST_RETRIES, ...options.api }, { logger: options.logger });
   const { logger, clock } = api.services;
   const queue = new Queue({ databaseUrl: api.db.runtimeUrl, role: 'worker', pool: api.db.app, clock, logger });
   await queue.start();

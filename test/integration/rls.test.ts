@@ -43,7 +43,8 @@ test('a pooled connection that ran a tenant transaction sees nothing afterwards'
 
 test('with tenant A set, only A\'s rows are visible', async (t) => {
   const rows = await withTenant(api.db.app, { tenantId: a.id, mode: 'live' }, async (tx) => (await tx.query('select tenant_id from api_keys')).rows);
-  t.is(rows.length, 2);
+  // At least A's two keys (another test of this file, running at the same time, may add one).
+  t.true(rows.length >= 2);
   t.true(rows.every((r) => r.tenant_id === a.id));
 });
 

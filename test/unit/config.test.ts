@@ -89,3 +89,15 @@ test('allow-listed networks parse as CIDRs', (t) => {
   const c = loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8, ::1/128' });
   t.deepEqual(c.allowPrivateNetworks.map((n) => n.text), ['127.0.0.0/8', '::1/128']);
 });
+
+test('retention settings: events 30d, audit entries 365d and abandoned carts 30d by default, each with a floor', (t) => {
+  const c = loadConfig({ HERALD_DATA_DIR: dataDir() });
+  t.is(c.eventRetentionMs, 30 * 86_400_000);
+  t.is(c.auditRetentionMs, 365 * 86_400_000);
+  t.is(c.cartRetentionMs, 30 * 86_400_000);
+  const set = loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_AUDIT_RETENTION: '90d', HERALD_CART_RETENTION: '7d' });
+  t.is(set.auditRetentionMs, 90 * 86_400_000);
+  t.is(set.cartRetentionMs, 7 * 86_400_000);
+  const err = t.throws(() => loadConfig({ HERALD_DATA_DIR: dataDir(), HERALD_AUDIT_RETENTION: '1h', HERALD_CART_RETENTION: '1d', HERALD_EVENT_RETENTION: 'forever' }), { instanceOf: ConfigError });
+  for (const key of ['HERALD_AUDIT_RETENTION', 'HERALD_CART_RETENTION', 'HERALD_EVENT_RETENTION']) t.regex(err!.message, new RegExp(key));
+});

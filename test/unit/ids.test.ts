@@ -1,7 +1,7 @@
 // Serial, in this order: ids are monotonic per process, so a test that makes ids for a later time
 // moves every later id to that time at least.
 import test from 'ava';
-import { isId, newId } from '../../src/ids.ts';
+import { idFloor, isId, newId } from '../../src/ids.ts';
 
 const base32 = (n: bigint, digits: number) => {
   let out = '';
@@ -42,4 +42,14 @@ test.serial('the time part is the millisecond in base 32, so ids sort by creatio
   t.is(earlier.slice(4, 14), base32(BigInt(at), 10));
   t.true(earlier < later);
   t.is(newId('event', 2 ** 48 - 1).slice(4, 14), '7zzzzzzzzz', 'the largest 48-bit time, as in ULIDs');
+});
+
+test.serial('idFloor is the smallest id of its millisecond, so "made before" is a range of ids (what retention uses)', (t) => {
+  const at = Date.parse('2026-03-01T12:00:00.123Z');
+  const floor = idFloor('event', new Date(at));
+  t.true(isId('event', floor));
+  t.is(floor, `evt_${base32(BigInt(at), 10)}${'0'.repeat(16)}`);
+  t.true(`evt_${base32(BigInt(at - 1), 10)}${'z'.repeat(16)}` < floor, 'the last id of the millisecond before');
+  t.true(floor < `evt_${base32(BigInt(at + 1), 10)}${'0'.repeat(16)}`);
+  t.is(idFloor('audit', new Date(0)), 'aud_00000000000000000000000000');
 });

@@ -7,6 +7,7 @@ import {
   createEndpoint, DEFAULT_OVERLAP_SECONDS, deleteEndpoint, getEndpoint, listEndpointsOf, patchEndpoint, revealSecret, rotateSecret,
 } from '../../services/endpoints.ts';
 import { replayEvents, sendTestEvent } from '../../services/replay.ts';
+import { eventsRetainedSince, RETAINED_SINCE_HEADER } from '../../services/retention.ts';
 import { listOf, ListQuery, toPage } from '../schemas/common.ts';
 import { EndpointPatch, NewEndpoint, Replay, SecretRotation } from '../schemas/endpoints.ts';
 import { route } from '../route.ts';
@@ -78,7 +79,8 @@ export const endpointRoutes = [
     response: { status: 202, schema: ReplayResult, description: 'The deliveries are queued (or, in a dry run, counted)' },
     handle: async ({ params, body, auth, services }) => {
       const window = { since: new Date(body.since), until: body.until ? new Date(body.until) : undefined, dryRun: body.dry_run };
-      return { status: 202, body: { count: await replayEvents(services, auth, params.id, window) } };
+      const count = await replayEvents(services, auth, params.id, window);
+      return { status: 202, body: { count }, headers: { [RETAINED_SINCE_HEADER]: eventsRetainedSince(services).toISOString() } };
     },
   }),
 ];

@@ -1,5 +1,6 @@
 import { Event, presentEvent } from '../../presenters/events.ts';
 import { createCustomEvent, getEvent, listEvents } from '../../services/events.ts';
+import { eventsRetainedSince, RETAINED_SINCE_HEADER } from '../../services/retention.ts';
 import { listOf, toPage } from '../schemas/common.ts';
 import { EventListQuery, NewEvent } from '../schemas/events.ts';
 import { route } from '../route.ts';
@@ -8,14 +9,14 @@ const tag = 'events';
 
 export const eventRoutes = [
   route({
-    method: 'get', path: '/v1/events', summary: 'List events, newest first', tag, access: { role: 'viewer' }, query: EventListQuery,
+    method: 'get', path: '/v1/events', summary: 'List events, newest first (kept for HERALD_EVENT_RETENTION, 30 days by default)', tag, access: { role: 'viewer' }, query: EventListQuery,
     response: { status: 200, schema: listOf(Event) },
     handle: async ({ query, auth, services }) => {
       const rows = await listEvents(services, auth, {
         limit: query.limit, startingAfter: query.starting_after, type: query.type,
         createdGte: query.created_gte ? new Date(query.created_gte) : undefined, createdLt: query.created_lt ? new Date(query.created_lt) : undefined,
       });
-      return { status: 200, body: toPage(rows, query.limit, presentEvent) };
+      return { status: 200, body: toPage(rows, query.limit, presentEvent), headers: { [RETAINED_SINCE_HEADER]: eventsRetainedSince(services).toISOString() } };
     },
   }),
   route({

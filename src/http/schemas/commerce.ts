@@ -13,7 +13,8 @@ export const Currency = z.string()
 
 export const Country = z.string()
   .regex(/^[A-Za-z]{2}$/, 'a two-letter ISO 3166-1 code')
-  .refine((c) => c.toUpperCase() !== 'ZZ' && regionNames.of(c.toUpperCase()) !== c.toUpperCase(), 'not an ISO 3166-1 country code')
+  // zod runs this check after a failed regex too, and DisplayNames throws on what is not a region code.
+  .refine((c) => /^[A-Za-z]{2}$/.test(c) && c.toUpperCase() !== 'ZZ' && regionNames.of(c.toUpperCase()) !== c.toUpperCase(), 'not an ISO 3166-1 country code')
   .transform((c) => c.toUpperCase())
   .describe('ISO 3166-1 alpha-2, e.g. DE');
 
