@@ -4,13 +4,15 @@
 // for it. Every so often the sweeper looks for deliveries whose attempt is long overdue and has
 // no live job, and puts that attempt back on the queue under its deterministic job id, so
 // several sweepers (one per worker process) and a job that revives meanwhile cannot double it.
-// Every second it also puts back the attempts of a killed worker, once their heartbeat is stale.
+// Every second it also puts back the attempts of a killed worker, once their heartbeat is stale,
+// and releases unordered flows a race left with parked deliveries and room (services/flows.ts).
 import type { ServiceContext } from '../src/context.ts';
 import { logFailure } from '../src/logger.ts';
 import { overdueDeliveries, type OverdueDelivery } from '../src/db/crossTenant.ts';
 import { transaction } from '../src/db/tenant.ts';
 import { requeueOverdue } from '../src/delivery/stages.ts';
 import { deliveriesRequeued } from '../src/metrics.ts';
+import { releaseStalledFlows } from '../src/services/flows.ts';
 
 export interface SweepOptions {
   /** An attempt counts as lost once due this long without a live job. */
@@ -80,6 +82,7 @@ export function startSweeper(services: ServiceContext, options: SweepOptions = {
   const timers = [
     every(options.intervalMs ?? INTERVAL_MS, 'sweep for overdue deliveries', () => sweepOverdue(services, options.overdueMs)),
     every(RECLAIM_INTERVAL_MS, 'reclaiming stalled attempts', () => reclaimStalled(services)),
+    every(RECLAIM_INTERVAL_MS, 'releasing stalled flows', () => releaseStalledFlows(services)),
   ];
   return {
     async stop() {

@@ -85,6 +85,16 @@ export async function overdueDeliveries(pool: Pool, dueBefore: Date, after: Over
   return rows;
 }
 
+/**
+ * Why: unordered flows are released without locks, so a rare race can leave one with parked
+ * deliveries and room (sql/034); the sweeper finds them across tenants and releases each in its
+ * own scope. Flows only, at most `limit`.
+ */
+export async function stalledFlows(pool: Pool, capacity: number, limit: number): Promise<Array<{ tenant_id: string; mode: Mode; endpoint_id: string; flow: string }>> {
+  const { rows } = await pool.query('select tenant_id, mode, endpoint_id, flow from stalled_flows($1, $2)', [capacity, limit]);
+  return rows;
+}
+
 /** Why: metrics report the whole system's backlog. Counts only: events waiting for dispatch, the oldest one's wait in seconds. */
 export async function outboxBacklog(pool: Pool): Promise<{ depth: number; waited: number }> {
   const { rows } = await pool.query('select depth::int, coalesce(extract(epoch from now() - oldest), 0)::float8 as waited from outbox_backlog()');

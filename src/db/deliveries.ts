@@ -100,7 +100,8 @@ export async function flowStates(tx: Tx, scope: TenantScope, flows: Flow[]): Pro
 /**
  * Releases each flow's waiting deliveries, in position order, as far as its room allows
  * (`capacity` less the deliveries in flight), with their next attempt due now; read and written
- * under the flows' locks. Returns the released deliveries and the attempt each makes next.
+ * under the flows' locks where they are ordered (a delivery two releasers pick is released once).
+ * Returns the released deliveries and the attempt each makes next.
  */
 export async function releaseWaiting(
   tx: Tx, scope: TenantScope, flows: Array<Flow & { capacity: number }>, now: Date,
@@ -122,7 +123,7 @@ export async function releaseWaiting(
             ) p
           )
      update deliveries d set parked = false, next_attempt_at = $6::timestamptz, updated_at = clock_timestamp()
-       from picked where d.tenant_id = $1::uuid and d.mode = $2 and d.id = picked.id
+       from picked where d.tenant_id = $1::uuid and d.mode = $2 and d.id = picked.id and d.parked
      returning d.id, d.endpoint_id, d.attempt_count + 1 as attempt`,
     [scope.tenantId, scope.mode, flows.map((f) => f.endpointId), flows.map((f) => f.flow), flows.map((f) => f.capacity), now],
   );

@@ -6,9 +6,14 @@
 //              HERALD_ENDPOINT_CONCURRENCY × 8, which keeps a backlog out of the job queue;
 //   'fifo'     the whole endpoint, one at a time;
 //   'key:<k>'  one ordering key, one at a time.
-// Admission and release run under the flows' locks, so a delivery parked by one transaction is
-// never missed by another releasing its flow.
+// Ordered flows are admitted and released under their locks, so a delivery parked by one
+// transaction is never missed by another releasing its flow. Unordered ('none') flows take no
+// lock — every dispatch batch and every record would serialise on them — and the rare flow left
+// with parked deliveries and room is released by the sweeper (releaseStalledFlows, sql/034).
 import type { Config } from '../config.ts';
+import type { ServiceContext } from '../context.ts';
+import { stalledFlows } from '../db/crossTenant.ts';
+import { withTenant } from '../db/tenant.ts';
 import { flowStates, insertDeliveries, lockFlows, rejoinFlow, releaseWaiting, type DeliveryRow, type Flow, type NewDelivery } from '../db/deliveries.ts';
 import type { Tx } from '../db/pool.ts';
 import type { EndpointAttempt } from '../queue/index.ts';
@@ -32,6 +37,7 @@ export function flowCapacity(config: Config, flow: string): number {
 }
 
 const flowKey = (f: Flow) => `${f.endpointId}\u0000${f.flow}`;
+const ordered = (f: Flow) => f.flow !== 'none';
 
 function distinctFlows(items: Flow[]): Flow[] {
   const seen = new Map<string, Flow>();
@@ -47,7 +53,7 @@ function distinctFlows(items: Flow[]): Flow[] {
 export async function admit(tx: Tx, scope: TenantScope, config: Config, deliveries: Array<Omit<NewDelivery, 'parked'>>): Promise<EndpointAttempt[]> {
   if (!deliveries.length) return [];
   const flows = distinctFlows(deliveries.map((d) => ({ endpointId: d.endpointId, flow: d.flow })));
-  await lockFlows(tx, scope, flows);
+  await lockFlows(tx, scope, flows.filter(ordered));
   const states = new Map((await flowStates(tx, scope, flows)).map((s) => [flowKey(s), { ...s }]));
   const admitted: NewDelivery[] = deliveries.map((d) => {
     const state = states.get(flowKey({ endpointId: d.endpointId, flow: d.flow }))!;
@@ -69,7 +75,7 @@ export async function admit(tx: Tx, scope: TenantScope, config: Config, deliveri
 export async function releaseFlows(tx: Tx, scope: TenantScope, config: Config, flows: Flow[], now: Date): Promise<EndpointAttempt[]> {
   const distinct = distinctFlows(flows);
   if (!distinct.length) return [];
-  await lockFlows(tx, scope, distinct);
+  await lockFlows(tx, scope, distinct.filter(ordered));
   const released = await releaseWaiting(tx, scope, distinct.map((f) => ({ ...f, capacity: flowCapacity(config, f.flow) })), now);
   return released.map((r) => ({ tenant_id: scope.tenantId, mode: scope.mode, delivery_id: r.id, attempt: r.attempt, endpointId: r.endpoint_id }));
 }
@@ -82,7 +88,7 @@ export async function rejoin(
   tx: Tx, scope: TenantScope, config: Config, delivery: { id: string; endpointId: string; attemptCount: number }, flow: string,
 ): Promise<{ row: DeliveryRow; attempt?: EndpointAttempt }> {
   const f = { endpointId: delivery.endpointId, flow };
-  await lockFlows(tx, scope, [f]);
+  if (ordered(f)) await lockFlows(tx, scope, [f]);
   const [state] = await flowStates(tx, scope, [f]);
   const parked = state.waiting || state.in_flight >= flowCapacity(config, flow);
   const row = await rejoinFlow(tx, scope, delivery.id, flow, parked);
@@ -90,4 +96,27 @@ export async function rejoin(
     tenant_id: scope.tenantId, mode: scope.mode, delivery_id: delivery.id, attempt: delivery.attemptCount + 1, endpointId: delivery.endpointId,
   };
   return { row, attempt };
+}
+
+/** Stalled flows released per sweep. */
+const STALLED_PAGE = 100;
+
+/** Releases unordered flows left with parked deliveries and room (a lost wake-up); returns how many deliveries it released. */
+export async function releaseStalledFlows({ pool, queue, config, clock }: ServiceContext): Promise<number> {
+  const stalled = await stalledFlows(pool, flowCapacity(config, 'none'), STALLED_PAGE);
+  let released = 0;
+  const scopes = new Map<string, { scope: TenantScope; flows: Flow[] }>();
+  for (const f of stalled) {
+    const key = `${f.tenant_id}/${f.mode}`;
+    if (!scopes.has(key)) scopes.set(key, { scope: { tenantId: f.tenant_id, mode: f.mode }, flows: [] });
+    scopes.get(key)!.flows.push({ endpointId: f.endpoint_id, flow: f.flow });
+  }
+  for (const { scope, flows } of scopes.values()) {
+    released += await withTenant(pool, scope, async (tx) => {
+      const attempts = await releaseFlows(tx, scope, config, flows, clock.now());
+      await queue.enqueueAttempts(tx, attempts);
+      return attempts.length;
+    });
+  }
+  return released;
 }

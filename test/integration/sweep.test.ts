@@ -2,6 +2,7 @@
 // database stayed down through all of pg-boss's retries of the job.
 import test from 'ava';
 import { jobId } from '../../src/queue/index.ts';
+import { releaseStalledFlows } from '../../src/services/flows.ts';
 import { reclaimStalled, sweepOverdue } from '../../workers/sweep.ts';
 import { deliveriesOf, emit, noteJobInserts, registerEndpoint, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
@@ -99,4 +100,21 @@ test('a running attempt whose worker stopped heartbeating is queued again at onc
 
   t.deepEqual((await liveJobsOf(alive.delivery.id)).map((j) => [j.attempt, j.state]), [['2', 'active']], 'a heartbeating attempt keeps running');
   t.is(alive.receiver.received.length, 1);
+});
+
+test('an unordered flow a race left with a parked delivery and room is released by the sweeper', async (t) => {
+  const { api } = stack();
+  const { key } = await tenantWithKey(api);
+  const receiver = await newReceiver();
+  await registerEndpoint(api, key, { url: receiver.url, event_types: ['*'] });
+  const event = await emit(api, key, 'invoice.sent');
+  const [delivery] = await deliveriesOf(api, key, event.id);
+  await waitForDelivery(api, key, delivery.id, (d) => d.status === 'delivered');
+  // What the race leaves: a delivery parked behind one that ended without releasing it.
+  await stack().api.db.owner.query(`update deliveries set status = 'pending', parked = true, next_attempt_at = null where id = $1`, [delivery.id]);
+  t.is(await releaseStalledFlows(sweeperDeps()), 1);
+  t.is(await releaseStalledFlows(sweeperDeps()), 0, 'released once');
+  const done = await waitForDelivery(api, key, delivery.id, (d) => d.status === 'delivered' && d.attempt_count === 2);
+  t.is(done.attempts.length, 2);
+  t.is(receiver.received.length, 2);
 });
