@@ -5,7 +5,9 @@
 //        public key, `whpk_` + base64 of the 32 raw public-key bytes.
 // A signing key carries its scheme in its prefix, so a list of keys signs in mixed schemes: during
 // a rotation (even one that switches scheme) every still-valid key signs, space-separated.
-import { createHmac, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, sign as signWith, type KeyObject } from 'node:crypto';
+import {
+  createHmac, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, sign as signWith, timingSafeEqual, verify, type KeyObject,
+} from 'node:crypto';
 
 export type SignatureScheme = 'v1' | 'v1a';
 
@@ -70,4 +72,24 @@ export function sign(signingKeys: readonly string[], id: string, timestampSecond
   return signingKeys.map((key) => (schemeOf(key) === 'v1a'
     ? `v1a,${signWith(null, Buffer.from(content), prepared(key)).toString('base64')}`
     : `v1,${createHmac('sha256', prepared(key)).update(content).digest('base64')}`)).join(' ');
+}
+
+/**
+ * The receiver's side, for `herald listen`: the scheme of the first signature in a
+ * `webhook-signature` header that verifies over `id.timestamp.body` with `key` — a `whsec_`
+ * secret checks the v1 signatures, a `whpk_` public key the v1a ones — or undefined.
+ */
+export function verifySignature(header: string, key: string, id: string, timestamp: string, body: string): SignatureScheme | undefined {
+  const content = Buffer.from(`${id}.${timestamp}.${body}`);
+  const publicKey = key.startsWith(PUBLIC_PREFIX)
+    ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.slice(PUBLIC_PREFIX.length), 'base64').toString('base64url') }, format: 'jwk' })
+    : undefined;
+  const expected = publicKey ? undefined : createHmac('sha256', secretKey(key)).update(content).digest();
+  for (const signature of header.split(' ')) {
+    const [version, value = ''] = signature.split(',');
+    const bytes = Buffer.from(value, 'base64');
+    if (publicKey && version === 'v1a' && bytes.length === 64 && verify(null, content, publicKey, bytes)) return 'v1a';
+    if (expected && version === 'v1' && bytes.length === expected.length && timingSafeEqual(bytes, expected)) return 'v1';
+  }
+  return undefined;
 }

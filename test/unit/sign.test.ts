@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import test from 'ava';
 import { Webhook } from 'standardwebhooks';
-import { generateSecret, generateSigningKey, publicKeyOf, schemeOf, secretKey, sign } from '../../src/delivery/sign.ts';
+import { generateSecret, generateSigningKey, publicKeyOf, schemeOf, secretKey, sign, verifySignature } from '../../src/delivery/sign.ts';
 import { verifiesV1a } from '../helpers/ed25519.ts';
 
 test('the Standard Webhooks published test vector reproduces exactly', (t) => {
@@ -62,4 +62,15 @@ test('keys of both schemes sign side by side, in order, each in its own scheme',
   const [first, second] = sign([v1a, v1], 'evt_2', 1_700_000_000, body).split(' ');
   t.true(verifiesV1a(first, publicKeyOf(v1a), `evt_2.1700000000.${body}`));
   t.is(second, sign([v1], 'evt_2', 1_700_000_000, body), 'the v1 signature is the HMAC alone would give');
+});
+
+test('verifySignature finds the signature its key verifies: a whsec_ secret the v1 one, a whpk_ public key the v1a one', (t) => {
+  const [v1, v1a] = [generateSecret(), generateSigningKey('v1a')];
+  const header = sign([v1a, v1], 'evt_3', 1_700_000_000, '{"b":2}');
+  t.is(verifySignature(header, v1, 'evt_3', '1700000000', '{"b":2}'), 'v1');
+  t.is(verifySignature(header, publicKeyOf(v1a), 'evt_3', '1700000000', '{"b":2}'), 'v1a');
+  t.is(verifySignature(header, generateSecret(), 'evt_3', '1700000000', '{"b":2}'), undefined);
+  t.is(verifySignature(header, v1, 'evt_3', '1700000001', '{"b":2}'), undefined, 'the timestamp is covered');
+  t.is(verifySignature(header, publicKeyOf(v1a), 'evt_3', '1700000000', '{"b":3}'), undefined, 'the body is covered');
+  t.is(verifySignature('v1,garbage v1a,', v1, 'evt_3', '1700000000', '{"b":2}'), undefined);
 });

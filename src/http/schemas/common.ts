@@ -60,4 +60,4 @@ export const Problem = z.object({
   instance: z.string().optional(),
   errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
 }).meta({ id: 'Problem', description: 'An error (RFC 9457 problem details)',
-  examples: [{ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request is invalid', instance: '/v1/products', errors: [{ pointer: '/variants/0/price', detail: 'Too small: expected number to be >=0' }] }] });
+  examples: [{ type: 'urn:herald:problem:validation-failed', title: 'Validation Failed', status: 400, detail: '/variants/0/price: Too small: expected number to be >=0', instance: '/v1/products', errors: [{ pointer: '/variants/0/price', detail: 'Too small: expected number to be >=0' }] }] });
