@@ -67,7 +67,7 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /**
  * `quiet`: operator commands print JSON on stdout, so their logs default to warnings only.

@@ -1,11 +1,8 @@
 // The `herald` entry point: role switch, signals, graceful shutdown, and the CLI's commands.
 //   herald api | worker | all | migrate | <operator command> | <tenant command> | listen
 import type { Server } from 'node:http';
-import { API_COMMANDS, apiClient } from '../src/cli/api.ts';
-import { runCommand, usageLine, type Command } from '../src/cli/command.ts';
-import { LISTEN } from '../src/cli/listen.ts';
-import { OPERATOR_COMMANDS } from '../src/cli/operator.ts';
-import { ConfigError, loadClientConfig, loadConfig } from '../src/config.ts';
+import { runCli } from '../src/cli/main.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { systemClock } from '../src/clock.ts';
 import type { ServiceContext } from '../src/context.ts';
 import { Queue } from '../src/queue/index.ts';
@@ -14,61 +11,10 @@ import { createLogger } from '../src/logger.ts';
 import { closeServer, listen, migrateDatabase, openDatabase, prepareDatabase } from '../src/runtime.ts';
 import { startMetricsServer, startWorker, type Worker } from './worker.ts';
 
-const ROLES = ['api', 'worker', 'all', 'migrate'];
-const TENANT_COMMANDS: Command<any>[] = [...API_COMMANDS, LISTEN];
-const lines = (commands: Command<any>[]) => commands.map((c) => `  ${usageLine(c)}`).join('\n');
-
-const USAGE = `usage: herald <command> [--help]
-  herald all          API and workers in one process (npm start)
-  herald api          the HTTP API on PORT
-  herald worker       dispatcher and delivery workers; health and metrics on HERALD_WORKER_PORT
-  herald migrate      apply database migrations and exit
-operator commands (on the database: they join the running embedded server, or start it; print JSON):
-${lines(OPERATOR_COMMANDS)}
-tenant commands (through the API at HERALD_URL, default http://localhost:8080, with HERALD_API_KEY; print JSON):
-${lines(TENANT_COMMANDS)}
-\`herald <command> --help\` explains one.`;
-
-/** Opens what the operator commands need: the database (embedded or DATABASE_URL) and the services. */
-async function openServices(command: string) {
-  const config = loadConfig(process.env, { quiet: true });
-  const logger = createLogger(config.logLevel);
-  const db = await openDatabase(config, logger);
-  const pool = await prepareDatabase(db, logger, 10);
-  const queue = new Queue({ databaseUrl: db.runtimeUrl, role: 'producer', pool, clock: systemClock, logger });
-  await queue.start();
-  const context: ServiceContext = { config, pool, queue, clock: systemClock, logger };
-  return {
-    context,
-    async close() {
-      await queue.stop({ graceful: false, timeoutMs: 1_000 });
-      await pool.end();
-      await db.stop();
-      logger.debug({ command }, 'operator command done');
-    },
-  };
-}
-
 async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  if (!command || ['help', '--help', '-h'].includes(command)) {
-    const named = [...OPERATOR_COMMANDS, ...TENANT_COMMANDS].find((c) => c.name === args[0]);
-    if (named) return runCommand(named, ['--help'], async () => { throw new Error('unreachable'); });
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const operator = OPERATOR_COMMANDS.find((c) => c.name === command);
-  if (operator) return runCommand(operator, args, () => openServices(command));
-  const tenant = TENANT_COMMANDS.find((c) => c.name === command);
-  if (tenant) return runCommand(tenant, args, async () => ({ context: apiClient(loadClientConfig()), close: async () => {} }));
-  if (!ROLES.includes(command)) {
-    process.stderr.write(`herald: unknown command ${command} (herald --help lists them)\n`);
-    return 2;
-  }
-  if (args.length) {
-    process.stderr.write(`herald ${command}: takes no arguments (got ${args.join(' ')})\n`);
-    return 2;
-  }
+  const cli = await runCli(argv);
+  if (cli !== undefined) return cli;
+  const command = argv[0];
 
   let config;
   try {

@@ -66,9 +66,16 @@ const json = (name: string, value: unknown) => {
   }
 };
 
+const rateLimit = (value: unknown) => {
+  if (value === undefined || value === 'none') return value === 'none' ? null : undefined;
+  if (!/^\d{1,6}$/.test(String(value))) throw new UsageError('--rate-limit must be a whole number of attempts per second, or none');
+  return Number(value);
+};
+
 /** The endpoint fields common to create and update, from their flags. */
 const endpointBody = (flags: Parsed['flags']) => Object.fromEntries(Object.entries({
   url: flags.url, event_types: list(flags.events), description: flags.description, enabled: bool('enabled', flags.enabled), signature_scheme: flags.scheme,
+  ordering: flags.ordering, rate_limit: rateLimit(flags['rate-limit']),
 }).filter(([, v]) => v !== undefined));
 
 const ENDPOINT_FLAGS: Record<string, Flag> = {
@@ -76,6 +83,8 @@ const ENDPOINT_FLAGS: Record<string, Flag> = {
   events: flag('TYPES', 'Comma-separated event types or wildcards: order.paid,product.* or *'),
   description: flag('TEXT', 'A note for yourself'),
   scheme: flag('v1|v1a', 'Signatures: v1 (HMAC, default) or v1a (ed25519)'),
+  ordering: flag('none|key|fifo', 'Deliveries in parallel (none, default), one at a time per ordering key, or one at a time'),
+  'rate-limit': flag('PER_SECOND', 'Attempts per second across all workers, 1–10000, or none'),
 };
 
 export const API_COMMANDS: Command<ApiClient>[] = [
@@ -137,8 +146,13 @@ export const API_COMMANDS: Command<ApiClient>[] = [
   { name: 'events:get', summary: 'Show an event (the body its webhooks carry)', args: ID('event'), run: (api, { args }) => api.request('GET', `/v1/events/${encodeURIComponent(args[0])}`) },
   {
     name: 'events:send', summary: 'Record a custom event, delivered like any other',
-    flags: { type: flag('TYPE', 'Dotted lowercase, outside the built-in namespaces (invoice.sent)', true), data: flag('JSON', 'The event\'s data, a JSON object (default {})') },
-    run: (api, { flags }) => api.request('POST', '/v1/events', { type: flags.type, data: json('data', flags.data) ?? {} }),
+    flags: {
+      type: flag('TYPE', 'Dotted lowercase, outside the built-in namespaces (invoice.sent)', true), data: flag('JSON', 'The event\'s data, a JSON object (default {})'),
+      'ordering-key': flag('KEY', 'Endpoints with ordering key get the events sharing it one at a time'),
+    },
+    run: (api, { flags }) => api.request('POST', '/v1/events', {
+      type: flags.type, data: json('data', flags.data) ?? {}, ...(flags['ordering-key'] === undefined ? {} : { ordering_key: flags['ordering-key'] }),
+    }),
   },
   { name: 'event-types:list', summary: 'List the built-in event types with the JSON Schema of their data', run: (api) => api.request('GET', '/v1/event-types') },
   {

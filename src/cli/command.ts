@@ -20,6 +20,14 @@ export interface Parsed {
   flags: Record<string, string | boolean | undefined>;
 }
 
+/** Where a command writes: stdout (results) and stderr (errors, progress). */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+
 export interface Command<C = unknown> {
   name: string;
   summary: string;
@@ -28,7 +36,7 @@ export interface Command<C = unknown> {
   flags?: Record<string, Flag>;
   /** More lines for `--help`. */
   details?: string;
-  run(context: C, input: Parsed): Promise<unknown>;
+  run(context: C, input: Parsed, io: Io): Promise<unknown>;
 }
 
 /** A mistake in how the command was called: one line, exit code 2. */
@@ -107,22 +115,24 @@ function fieldName(command: Command<any>, pointer: string): string {
  * network), then opens its context, prints its result as JSON, or one line of error. Returns the
  * exit code.
  */
-export async function runCommand<C>(command: Command<C>, argv: string[], open: () => Promise<{ context: C; close(): Promise<void> }>): Promise<number> {
+export async function runCommand<C>(
+  command: Command<C>, argv: string[], open: () => Promise<{ context: C; close(): Promise<void> }>, io: Io = processIo,
+): Promise<number> {
   let opened: { context: C; close(): Promise<void> } | undefined;
   try {
     const input = parse(command, argv);
     if (input === 'help') {
-      process.stdout.write(help(command));
+      io.out(help(command));
       return 0;
     }
     opened = await open();
-    const result = await command.run(opened.context, input);
-    if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const result = await command.run(opened.context, input, io);
+    if (result !== undefined) io.out(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } catch (err) {
     const described = describeError(command, err);
     if (!described) throw err;
-    process.stderr.write(`${described.line}\n`);
+    io.err(`${described.line}\n`);
     return described.code;
   } finally {
     await opened?.close();

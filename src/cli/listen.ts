@@ -66,7 +66,7 @@ export const LISTEN: Command<ApiClient> = {
     secret: { value: 'KEY', description: 'Verify with this whsec_ secret or whpk_ public key' },
     json: { description: 'Print each event as one line of JSON' },
   },
-  async run(api, { flags }) {
+  async run(api, { flags }, io) {
     if (!flags.endpoint === !flags.secret) throw new UsageError('give --endpoint ENDPOINT_ID or --secret whsec_…|whpk_… (one of them)');
     const keyOf = async () => {
       if (typeof flags.secret === 'string') return flags.secret;
@@ -84,7 +84,7 @@ export const LISTEN: Command<ApiClient> = {
         verdict = checkWebhook(req.headers, body, key, Math.floor(Date.now() / 1000));
       }
       const { 'webhook-id': id = '-', 'herald-event-type': type = '-', 'herald-attempt': attempt = '-' } = req.headers as Record<string, string>;
-      process.stderr.write(`${verdict.ok ? '✔' : '✘'} ${new Date().toISOString()} ${req.method} ${req.url} ${type} ${id} attempt ${attempt}: ${verdict.reason}\n`);
+      io.err(`${verdict.ok ? '✔' : '✘'} ${new Date().toISOString()} ${req.method} ${req.url} ${type} ${id} attempt ${attempt}: ${verdict.reason}\n`);
       res.writeHead(verdict.ok ? 200 : 400, { 'content-type': 'text/plain' }).end(verdict.ok ? 'ok\n' : `${verdict.reason}\n`);
       if (verdict.ok) {
         let event: unknown = body;
@@ -93,12 +93,12 @@ export const LISTEN: Command<ApiClient> = {
         } catch {
           // printed as it came
         }
-        process.stdout.write(`${flags.json ? JSON.stringify(event) : JSON.stringify(event, null, 2)}\n`);
+        io.out(`${flags.json ? JSON.stringify(event) : JSON.stringify(event, null, 2)}\n`);
       }
     });
     const host = typeof flags.host === 'string' ? flags.host : 'localhost';
     const { servers, port } = await listenOn(handle, host, flags.port === undefined ? 4000 : Number(flags.port));
-    process.stderr.write(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}/ (any path); verifying with ${key.startsWith('whpk_') ? 'the v1a public key' : 'the v1 secret'}${flags.endpoint ? ` of ${flags.endpoint}` : ''}\n`);
+    io.err(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}/ (any path); verifying with ${key.startsWith('whpk_') ? 'the v1a public key' : 'the v1 secret'}${flags.endpoint ? ` of ${flags.endpoint}` : ''}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         for (const s of servers) s.closeAllConnections();

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
+import { runCli } from '../../src/cli/main.ts';
 import { freePort } from '../../src/db/embedded.ts';
 import { emit, useDeliveryStack, waitForDelivery } from '../helpers/delivery.ts';
 import { tenantWithKey } from '../helpers/factories.ts';
@@ -14,11 +15,12 @@ const ROOT = join(import.meta.dirname, '../..');
 const running: HeraldProcess[] = [];
 test.after.always(() => { for (const p of running) p.child.kill('SIGKILL'); });
 
-/** Runs one command to its end: exit code, stdout and stderr apart. */
+/** Runs one command in-process, as `herald` would: exit code, stdout and stderr apart. */
 async function cli(args: string[], env: Record<string, string> = {}) {
-  const run = await promisify(execFile)(process.execPath, [join(ROOT, 'workers/index.ts'), ...args], { env: { ...process.env, ...env } })
-    .then((r) => ({ code: 0, ...r }), (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }));
-  return { ...run, json: () => JSON.parse(run.stdout) };
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { ...process.env, ...env }, { out: (text) => { stdout += text; }, err: (text) => { stderr += text; } });
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
 }
 
 async function tenant(role: 'owner' | 'viewer' = 'owner') {
@@ -35,7 +37,7 @@ test('--help: the whole list, and each command\'s own usage, without a database 
   }
   const one = await cli(['endpoints:create', '--help']);
   t.is(one.code, 0);
-  t.regex(one.stdout, /^usage: herald endpoints:create --url URL --events TYPES \[--description TEXT\] \[--scheme v1\|v1a\]\n/);
+  t.regex(one.stdout, /^usage: herald endpoints:create --url URL --events TYPES \[--description TEXT\] \[--scheme v1\|v1a\] \[--ordering none\|key\|fifo\] \[--rate-limit PER_SECOND\]\n/);
   t.regex(one.stdout, /--events TYPES\s+Comma-separated event types/);
   t.is((await cli(['help', 'tenants:create'])).stdout.split('\n')[0], 'usage: herald tenants:create --name NAME [--slug SLUG]');
   t.regex((await cli(['tenants:create', '--help'])).stdout, /^usage: herald tenants:create/, 'an operator command\'s help opens no database');
@@ -50,6 +52,7 @@ test('a missing or bad argument or flag is one line on stderr and exit code 2', 
     [['deliveries:show', 'dlv_1', 'dlv_2'], 'herald deliveries:show: unexpected argument dlv_2 (herald deliveries:show --help)'],
     [['deliveries:list', '--limit', 'ten'], 'herald deliveries:list: --limit must be a whole number (herald deliveries:list --help)'],
     [['endpoints:update', 'ep_1', '--enabled', 'maybe'], 'herald endpoints:update: --enabled must be true or false (herald endpoints:update --help)'],
+    [['endpoints:update', 'ep_1', '--rate-limit', 'fast'], 'herald endpoints:update: --rate-limit must be a whole number of attempts per second, or none (herald endpoints:update --help)'],
     [['events:send', '--type', 'invoice.sent', '--data', '{oops'], 'herald events:send: --data must be JSON, e.g. \'{"invoice":"INV-1"}\' (herald events:send --help)'],
     [['listen'], 'herald listen: give --endpoint ENDPOINT_ID or --secret whsec_…|whpk_… (one of them) (herald listen --help)'],
     [['tenants:create'], 'herald tenants:create: missing --name NAME (herald tenants:create --help)'],
@@ -112,7 +115,7 @@ test('endpoints, events and deliveries from the command line: create, list, show
   t.like((await run('endpoints:rotate', endpoint.id, '--overlap-seconds', '0', '--scheme', 'v1a')).json(), { object: 'secret_rotation', endpoint_id: endpoint.id });
   t.regex((await run('endpoints:secret', endpoint.id)).json().public_key, /^whpk_/);
   t.is((await run('endpoints:replay', endpoint.id, '--since', new Date(Date.now() - 3_600_000).toISOString(), '--dry-run')).code, 1, 'a disabled endpoint takes no replay (409)');
-  t.like((await run('endpoints:update', endpoint.id, '--enabled', 'true')).json(), { enabled: true });
+  t.like((await run('endpoints:update', endpoint.id, '--enabled', 'true', '--ordering', 'key', '--rate-limit', '50')).json(), { enabled: true, ordering: 'key', rate_limit: 50 });
   t.like((await run('endpoints:replay', endpoint.id, '--since', new Date(Date.now() - 3_600_000).toISOString(), '--dry-run')).json(), { count: 1 });
   t.like((await run('endpoints:test', endpoint.id)).json(), { object: 'delivery', event_type: 'webhook.test' });
   t.true((await run('event-types:list')).json().data.some((e: any) => e.type === 'order.paid'));
@@ -147,7 +150,8 @@ test('herald listen verifies each webhook with the endpoint\'s secret or public 
     await listener.waitFor(/listening on http:\/\/localhost:\d+\/ \(any path\); verifying with the (v1 secret|v1a public key) of ep_/);
     const event = await emit(stack().api, key, 'parcel.sent', { parcel: scheme });
     await listener.waitFor(new RegExp(`✔ .+ POST /webhooks parcel\\.sent ${event.id} attempt 1: ${scheme} signature verified`));
-    const printed = listener.output().split('\n').find((line) => line.startsWith('{"id"'));
+    await listener.waitFor(new RegExp(`^\\{"id":"${event.id}"`, 'm'));
+    const printed = listener.output().split('\n').find((line) => line.startsWith(`{"id":"${event.id}"`));
     t.like(JSON.parse(printed!), { id: event.id, type: 'parcel.sent', data: { parcel: scheme } }, scheme);
 
     const forged = await fetch(`http://127.0.0.1:${port}/webhooks`, {
@@ -167,8 +171,12 @@ test('herald listen verifies each webhook with the endpoint\'s secret or public 
   }
 });
 
-test('npx herald runs the CLI on the project\'s Node with nothing from npm on stdout, so it pipes into jq', async (t) => {
-  const res = await promisify(execFile)('npx', ['herald', 'endpoints:list', '--help'], { cwd: ROOT, env: { ...process.env, PATH: `${process.env.PATH}` } });
+test('as a process: npx herald runs the CLI on the project\'s Node with nothing from npm on stdout, and the exit code is the command\'s', async (t) => {
+  const res = await promisify(execFile)('npx', ['herald', 'endpoints:list', '--help'], { cwd: ROOT });
   t.regex(res.stdout, /^usage: herald endpoints:list/);
   t.is(res.stderr, '');
+  const bad = await promisify(execFile)(process.execPath, [join(ROOT, 'workers/index.ts'), 'deliveries:show'], { cwd: ROOT }).catch((err) => err);
+  t.is(bad.code, 2);
+  t.is(bad.stderr, 'herald deliveries:show: missing DELIVERY_ID (herald deliveries:show --help)\n');
+  t.is(bad.stdout, '');
 });
