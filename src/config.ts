@@ -71,7 +71,7 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /**
  * `quiet`: operator commands print JSON on stdout, so their logs default to warnings only.
@@ -238,4 +238,23 @@ function developmentSecrets(dataDir: string): Record<string, string> {
       return JSON.parse(readFileSync(file, 'utf8'));
     }
   }
+}
+
+/** What the `herald` CLI's API commands need: where Herald is, and a key of the tenant. */
+export interface ClientConfig {
+  url: string;
+  apiKey: string | undefined;
+}
+
+/** HERALD_URL (default http://localhost:8080) and HERALD_API_KEY; a bad URL is a ConfigError. */
+export function loadClientConfig(env: Env = process.env): ClientConfig {
+  const url = env.HERALD_URL || 'http://localhost:8080';
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // reported below
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) throw new ConfigError([`HERALD_URL: expected an http(s) URL such as http://localhost:8080, got "${url}"`]);
+  return { url: url.replace(/\/+$/, ''), apiKey: env.HERALD_API_KEY || undefined };
 }

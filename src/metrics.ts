@@ -7,7 +7,8 @@ import type { ServiceContext } from './context.ts';
 import { outboxBacklog } from './db/crossTenant.ts';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+// prom-client's default names already start with process_ / nodejs_: the prefix is only herald_.
+collectDefaultMetrics({ register: registry, prefix: 'herald_' });
 
 export const httpRequests = new Counter({
   name: 'herald_http_requests_total',

@@ -1,7 +1,7 @@
-// The `herald` entry point: role switch, signals, graceful shutdown.
-//   herald api | worker | all | migrate | <operator subcommand>
+// The `herald` entry point: role switch, signals, graceful shutdown, and the CLI's commands.
+//   herald api | worker | all | migrate | <operator command> | <tenant command> | listen
 import type { Server } from 'node:http';
-import { COMMANDS, operatorUsage, runOperatorCommand } from '../src/cli/operator.ts';
+import { runCli } from '../src/cli/main.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { systemClock } from '../src/clock.ts';
 import type { ServiceContext } from '../src/context.ts';
@@ -11,25 +11,14 @@ import { createLogger } from '../src/logger.ts';
 import { closeServer, listen, migrateDatabase, openDatabase, prepareDatabase, whenReachable } from '../src/runtime.ts';
 import { startMetricsServer, startWorker, type Worker } from './worker.ts';
 
-const USAGE = `usage: herald <command>
-  herald all          API and workers in one process (npm start)
-  herald api          the HTTP API on PORT
-  herald worker       dispatcher and delivery workers; health and metrics on HERALD_WORKER_PORT
-  herald migrate      apply database migrations and exit
-operator commands (print JSON):
-${operatorUsage()}`;
-
 async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  const roles = ['api', 'worker', 'all', 'migrate'];
-  if (!command || !(roles.includes(command) || command in COMMANDS)) {
-    process.stderr.write(`${USAGE}\n`);
-    return command && !['help', '--help', '-h'].includes(command) ? 2 : 0;
-  }
+  const cli = await runCli(argv);
+  if (cli !== undefined) return cli;
+  const command = argv[0];
 
   let config;
   try {
-    config = loadConfig(process.env, { quiet: command in COMMANDS, migrateOnly: command === 'migrate' });
+    config = loadConfig(process.env, { migrateOnly: command === 'migrate' });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -48,14 +37,14 @@ async function main(argv: string[]): Promise<number> {
   }
 
   // A long-running role started while the database is unreachable waits for it (a SIGTERM
-  // meanwhile exits 0); operator commands fail at once.
+  // meanwhile exits 0).
   let stopRequested = false;
   const stopWhileWaiting = () => void (stopRequested = true);
   process.on('SIGTERM', stopWhileWaiting);
   process.on('SIGINT', stopWhileWaiting);
   const connect = async () => {
     const pool = await prepareDatabase(db, logger, command === 'all' ? 20 : 10);
-    // The API and operator commands only enqueue (retries, replays); a worker also works the queue.
+    // The API only enqueues (retries, replays); a worker also works the queue.
     const queue = new Queue({ databaseUrl: db.runtimeUrl, role: command === 'worker' || command === 'all' ? 'worker' : 'producer', pool, clock: systemClock, logger });
     try {
       await queue.start();
@@ -66,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return { pool, queue };
   };
-  const connected = command in COMMANDS ? await connect() : await whenReachable(logger, connect, () => stopRequested);
+  const connected = await whenReachable(logger, connect, () => stopRequested);
   process.off('SIGTERM', stopWhileWaiting);
   process.off('SIGINT', stopWhileWaiting);
   if (!connected) {
@@ -76,14 +65,6 @@ async function main(argv: string[]): Promise<number> {
   }
   const { pool, queue } = connected;
   const services: ServiceContext = { config, pool, queue, clock: systemClock, logger };
-
-  if (command in COMMANDS) {
-    const code = await runOperatorCommand(services, command, args);
-    await queue.stop({ graceful: false, timeoutMs: 1_000 });
-    await pool.end();
-    await db.stop();
-    return code;
-  }
 
   let server: Server | undefined;
   let worker: Worker | undefined;

@@ -1,127 +1,87 @@
-// `herald` operator subcommands: the /admin/v1 actions from a shell, printing JSON. They go
-// through the same schemas and services as the HTTP routes.
-import { parseArgs } from 'node:util';
+// `herald` operator subcommands: the /admin/v1 actions from a shell, printing JSON. They work on
+// the database directly (they join the running embedded server, or start it), through the same
+// schemas and services as the HTTP routes, so they need no admin token.
 import type { z } from 'zod';
 import type { ServiceContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { ListQuery, toPage } from '../http/schemas/common.ts';
 import { NewDomain, NewMembership, NewOrganization, NewTenant, NewTenantKey, NewUser, TenantPatch } from '../http/schemas/tenants.ts';
 import { parseWith } from '../http/schemas/validate.ts';
 import { presentApiKey } from '../presenters/apiKeys.ts';
 import { presentDomain, presentMembership, presentOrganization, presentTenant, presentUser } from '../presenters/tenants.ts';
 import { addDomain, removeDomain } from '../services/domains.ts';
-import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, patchTenant } from '../services/tenants.ts';
+import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, listTenants, patchTenant } from '../services/tenants.ts';
+import type { Command, Flag, Parsed } from './command.ts';
 
-type Command = { usage: string; run(services: ServiceContext, args: string[]): Promise<unknown> };
-
-function flags(args: string[], names: string[]): { positionals: string[]; values: Record<string, string | undefined> } {
-  const { positionals, values } = parseArgs({
-    args, allowPositionals: true, strict: true,
-    options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
-  });
-  return { positionals, values: values as Record<string, string | undefined> };
-}
-
-/** Drops unset flags and renames kebab-case to the API's snake_case. */
-function bodyOf(values: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => [k.replace(/-/g, '_'), v!]));
-}
-
-function one(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new HttpError(400, 'Bad Request', `expected exactly one ${what}`);
-  return positionals[0];
+/** The flags as the API's body: set ones only, kebab-case renamed to snake_case. */
+export function bodyOf(flags: Parsed['flags'], integers: string[] = []): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(flags).filter(([name, v]) => v !== undefined && name !== 'help')
+    .map(([name, v]) => [name.replace(/-/g, '_'), integers.includes(name) ? Number(v) : v]));
 }
 
 const parse = <T>(schema: z.ZodType<T>, input: unknown) => parseWith(schema, input);
+const TENANT = ['TENANT_ID'];
+const ROLE = 'viewer|developer|admin|owner';
+const flag = (value: string, description: string, required = false): Flag => ({ value, description, required });
 
-export const COMMANDS: Record<string, Command> = {
-  'tenants:create': {
-    usage: 'tenants:create --name NAME [--slug SLUG]',
-    run: async (services, args) => presentTenant(await createTenant(services, parse(NewTenant, bodyOf(flags(args, ['name', 'slug']).values)))),
+export const OPERATOR_COMMANDS: Command<ServiceContext>[] = [
+  {
+    name: 'tenants:create', summary: 'Create a tenant', flags: { name: flag('NAME', 'The shop\'s name', true), slug: flag('SLUG', 'Default: derived from the name') },
+    run: async (services, { flags }) => presentTenant(await createTenant(services, parse(NewTenant, bodyOf(flags)))),
   },
-  'tenants:get': {
-    usage: 'tenants:get TENANT_ID',
-    run: async (services, args) => presentTenant(await getTenant(services, one(flags(args, []).positionals, 'tenant id'))),
-  },
-  'tenants:suspend': {
-    usage: 'tenants:suspend TENANT_ID',
-    run: async (services, args) => presentTenant(await patchTenant(services, one(flags(args, []).positionals, 'tenant id'), { status: 'suspended' })),
-  },
-  'tenants:activate': {
-    usage: 'tenants:activate TENANT_ID',
-    run: async (services, args) => presentTenant(await patchTenant(services, one(flags(args, []).positionals, 'tenant id'), { status: 'active' })),
-  },
-  'tenants:update': {
-    usage: 'tenants:update TENANT_ID [--status active|suspended] [--api-rate-limit REQUESTS_PER_SECOND]',
-    run: async (services, args) => {
-      const { positionals, values } = flags(args, ['status', 'api-rate-limit']);
-      const { api_rate_limit: limit, ...rest } = bodyOf(values);
-      const patch = parse(TenantPatch, { ...rest, ...(limit === undefined ? {} : { api_rate_limit: /^\d+$/.test(limit) ? Number(limit) : limit }) });
-      return presentTenant(await patchTenant(services, one(positionals, 'tenant id'), patch));
+  {
+    name: 'tenants:list', summary: 'List tenants, newest first',
+    flags: { limit: { value: 'N', description: '1 to 100 (default 20)', integer: true }, 'starting-after': flag('TENANT_ID', 'The next_cursor of the previous page') },
+    run: async (services, { flags }) => {
+      const query = parse(ListQuery, { limit: flags.limit, starting_after: flags['starting-after'] });
+      const rows = await listTenants(services, { limit: query.limit, startingAfter: query.starting_after });
+      return toPage(rows, query.limit, presentTenant);
     },
   },
-  'organizations:create': {
-    usage: 'organizations:create TENANT_ID --name NAME',
-    run: async (services, args) => {
-      const { positionals, values } = flags(args, ['name']);
-      return presentOrganization(await createOrganization(services, one(positionals, 'tenant id'), parse(NewOrganization, bodyOf(values)).name));
+  { name: 'tenants:get', summary: 'Show a tenant', args: TENANT, run: async (services, { args }) => presentTenant(await getTenant(services, args[0])) },
+  {
+    name: 'tenants:suspend', summary: 'Suspend a tenant: its credentials get 403 until it is activated', args: TENANT,
+    run: async (services, { args }) => presentTenant(await patchTenant(services, args[0], { status: 'suspended' })),
+  },
+  {
+    name: 'tenants:activate', summary: 'Activate a suspended tenant', args: TENANT,
+    run: async (services, { args }) => presentTenant(await patchTenant(services, args[0], { status: 'active' })),
+  },
+  {
+    name: 'tenants:update', summary: 'Change a tenant\'s status or API rate limit', args: TENANT,
+    flags: { status: flag('active|suspended', 'The tenant\'s status'), 'api-rate-limit': { value: 'REQUESTS_PER_SECOND', description: 'Requests per second across every API process', integer: true } },
+    run: async (services, { args, flags }) => presentTenant(await patchTenant(services, args[0], parse(TenantPatch, bodyOf(flags, ['api-rate-limit'])))),
+  },
+  {
+    name: 'organizations:create', summary: 'Create an organization (team) in a tenant', args: TENANT, flags: { name: flag('NAME', 'The organization\'s name', true) },
+    run: async (services, { args, flags }) => presentOrganization(await createOrganization(services, args[0], parse(NewOrganization, bodyOf(flags)).name)),
+  },
+  {
+    name: 'users:create', summary: 'Create a user account',
+    flags: { email: flag('EMAIL', 'The login', true), password: flag('PASSWORD', 'At least 12 characters', true) },
+    run: async (services, { flags }) => presentUser(await createUser(services, parse(NewUser, bodyOf(flags)))),
+  },
+  {
+    name: 'memberships:add', summary: 'Add a user to an organization with a role (or change the role)', args: TENANT,
+    flags: { 'user-id': flag('USER_ID', 'The user', true), 'org-id': flag('ORG_ID', 'The organization', true), role: flag(ROLE, 'The role', true) },
+    run: async (services, { args, flags }) => presentMembership(await addMembership(services, args[0], parse(NewMembership, bodyOf(flags)))),
+  },
+  {
+    name: 'api-keys:create', summary: 'Create an API key for an organization of any tenant (the key is shown once)', args: TENANT,
+    flags: {
+      'org-id': flag('ORG_ID', 'The organization', true), mode: flag('live|test', 'The key\'s mode', true), kind: flag('secret|publishable', 'The kind of key', true),
+      role: flag(ROLE, 'For secret keys (default viewer)'), name: flag('NAME', 'A label'),
     },
-  },
-  'users:create': {
-    usage: 'users:create --email EMAIL --password PASSWORD',
-    run: async (services, args) => presentUser(await createUser(services, parse(NewUser, bodyOf(flags(args, ['email', 'password']).values)))),
-  },
-  'memberships:add': {
-    usage: 'memberships:add TENANT_ID --user-id USER_ID --org-id ORG_ID --role viewer|developer|admin|owner',
-    run: async (services, args) => {
-      const { positionals, values } = flags(args, ['user-id', 'org-id', 'role']);
-      return presentMembership(await addMembership(services, one(positionals, 'tenant id'), parse(NewMembership, bodyOf(values))));
-    },
-  },
-  'api-keys:create': {
-    usage: 'api-keys:create TENANT_ID --org-id ORG_ID --mode live|test --kind secret|publishable [--role ROLE] [--name NAME]',
-    run: async (services, args) => {
-      const { positionals, values } = flags(args, ['org-id', 'mode', 'kind', 'role', 'name']);
-      const { row, key } = await createTenantKey(services, one(positionals, 'tenant id'), parse(NewTenantKey, bodyOf(values)));
+    run: async (services, { args, flags }) => {
+      const { row, key } = await createTenantKey(services, args[0], parse(NewTenantKey, bodyOf(flags)));
       return { ...presentApiKey(row), key };
     },
   },
-  'domains:add': {
-    usage: 'domains:add TENANT_ID --domain DOMAIN',
-    run: async (services, args) => {
-      const { positionals, values } = flags(args, ['domain']);
-      const { domain } = parse(NewDomain, bodyOf(values));
-      return presentDomain(await addDomain(services, one(positionals, 'tenant id'), domain));
-    },
+  {
+    name: 'domains:add', summary: 'Register a custom storefront domain for a tenant', args: TENANT, flags: { domain: flag('DOMAIN', 'e.g. shop.example.com', true) },
+    run: async (services, { args, flags }) => presentDomain(await addDomain(services, args[0], parse(NewDomain, bodyOf(flags)).domain)),
   },
-  'domains:remove': {
-    usage: 'domains:remove TENANT_ID --domain DOMAIN',
-    run: async (services, args) => {
-      const { positionals, values } = flags(args, ['domain']);
-      const { domain } = parse(NewDomain, bodyOf(values));
-      return { ...presentDomain(await removeDomain(services, one(positionals, 'tenant id'), domain)), deleted: true };
-    },
+  {
+    name: 'domains:remove', summary: 'Remove a tenant\'s custom storefront domain', args: TENANT, flags: { domain: flag('DOMAIN', 'e.g. shop.example.com', true) },
+    run: async (services, { args, flags }) => ({ ...presentDomain(await removeDomain(services, args[0], parse(NewDomain, bodyOf(flags)).domain)), deleted: true }),
   },
-};
-
-export function operatorUsage(): string {
-  return Object.values(COMMANDS).map((c) => `  herald ${c.usage}`).join('\n');
-}
-
-/** Runs one subcommand; prints its JSON result, or a problem document and exit code 1. */
-export async function runOperatorCommand(services: ServiceContext, name: string, args: string[]): Promise<number> {
-  try {
-    const result = await COMMANDS[name].run(services, args);
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return 0;
-  } catch (err) {
-    if (err instanceof HttpError) {
-      process.stderr.write(`${JSON.stringify({ status: err.status, title: err.title, detail: err.message, errors: err.errors }, null, 2)}\n`);
-      return 1;
-    }
-    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${err.message}\nusage: herald ${COMMANDS[name].usage}\n`);
-      return 2;
-    }
-    throw err;
-  }
-}
+];

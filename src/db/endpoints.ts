@@ -3,6 +3,10 @@
 import type { Tx } from './pool.ts';
 import type { Mode, TenantScope } from '../scope.ts';
 
+/** `v1`: HMAC-SHA256 with a shared secret; `v1a`: ed25519 (Standard Webhooks). */
+export const SIGNATURE_SCHEMES = ['v1', 'v1a'] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
 export interface EndpointRow {
   tenant_id: string;
   id: string;
@@ -13,6 +17,8 @@ export interface EndpointRow {
   metadata: Record<string, string>;
   enabled: boolean;
   disabled_reason: string | null;
+  /** The scheme of the current signing key (new keys are made in it). */
+  signature_scheme: SignatureScheme;
   /** Start of the current run of failed attempts; null while healthy. */
   failing_since: Date | null;
   ordering: 'none' | 'key' | 'fifo';
@@ -24,8 +30,8 @@ export interface EndpointRow {
   updated_at: Date;
 }
 
-const COLUMNS = `tenant_id, id, mode, url, event_types, description, metadata, enabled, disabled_reason, failing_since, ordering, rate_limit,
-  paused_until, created_at, updated_at`;
+const COLUMNS = `tenant_id, id, mode, url, event_types, description, metadata, enabled, disabled_reason, signature_scheme, failing_since, ordering,
+  rate_limit, paused_until, created_at, updated_at`;
 
 export interface EndpointFields {
   url: string;
@@ -37,11 +43,23 @@ export interface EndpointFields {
   rateLimit: number | null;
 }
 
-export async function insertEndpoint(tx: Tx, e: EndpointFields & { tenantId: string; id: string; mode: Mode }): Promise<EndpointRow> {
+export async function insertEndpoint(
+  tx: Tx, e: EndpointFields & { tenantId: string; id: string; mode: Mode; signatureScheme: SignatureScheme },
+): Promise<EndpointRow> {
   const { rows } = await tx.query(
-    `insert into webhook_endpoints (tenant_id, id, mode, url, event_types, description, metadata, enabled, ordering, rate_limit)
-     values ($1::uuid, $2, $3, $4, $5::text[], $6, $7::jsonb, $8, $9, $10) returning ${COLUMNS}`,
-    [e.tenantId, e.id, e.mode, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.ordering, e.rateLimit],
+    `insert into webhook_endpoints (tenant_id, id, mode, url, event_types, description, metadata, enabled, ordering, rate_limit, signature_scheme)
+     values ($1::uuid, $2, $3, $4, $5::text[], $6, $7::jsonb, $8, $9, $10, $11) returning ${COLUMNS}`,
+    [e.tenantId, e.id, e.mode, e.url, e.eventTypes, e.description, JSON.stringify(e.metadata), e.enabled, e.ordering, e.rateLimit, e.signatureScheme],
+  );
+  return rows[0];
+}
+
+/** The scheme new signing keys are made in (a rotation to another scheme). */
+export async function setSignatureScheme(tx: Tx, scope: TenantScope, id: string, scheme: SignatureScheme): Promise<EndpointRow> {
+  const { rows } = await tx.query(
+    `update webhook_endpoints set signature_scheme = $2, updated_at = clock_timestamp()
+      where tenant_id = $3::uuid and mode = $4 and id = $1 and deleted_at is null returning ${COLUMNS}`,
+    [id, scheme, scope.tenantId, scope.mode],
   );
   return rows[0];
 }

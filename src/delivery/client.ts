@@ -9,7 +9,7 @@ import type { LookupFunction, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, buildConnector, request } from 'undici';
 import { VERSION } from '../version.ts';
-import { checkAddress, checkUrl, isAllowListed, isLocalhostName, type UrlPolicy } from '../net/address.ts';
+import { checkAddress, checkUrl, isAllowListed, isLocalhostName, missingLoopbackNetworks, type UrlPolicy } from '../net/address.ts';
 
 const USER_AGENT = `Herald-Webhooks/${VERSION}`;
 
@@ -85,8 +85,8 @@ export function guardedConnector(policy: UrlPolicy, connectTimeoutMs: number): b
   return (options, callback) => {
     if (isLocalhostName(options.hostname)) {
       // Loopback by definition: allowed only when the loopback addresses are allow-listed.
-      if (['127.0.0.1', '::1'].some((a) => !checkAddress(a, policy.allow).allowed)) {
-        return callback(new AddressRefusedError(`${options.hostname} is a loopback name`), null);
+      if (missingLoopbackNetworks(policy.allow).length) {
+        return callback(new AddressRefusedError(`${options.hostname} is a loopback name, not allowed by HERALD_ALLOW_PRIVATE_NETWORKS`), null);
       }
     }
     connect(options, (err, socket) => {

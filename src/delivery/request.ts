@@ -1,6 +1,7 @@
 // The webhook request Herald sends (DESIGN §3), as a pure function of the event, the signing
-// secrets, the attempt number and the attempt's time: Standard Webhooks headers, Herald's own
-// tenant, type and attempt headers, and the event envelope as the body.
+// keys (`whsec_` secrets sign v1, `whsk_` private keys v1a: each key carries its scheme), the
+// attempt number and the attempt's time: Standard Webhooks headers, Herald's own tenant, type and
+// attempt headers, and the event envelope as the body.
 import { eventJson, type StoredEvent } from '../presenters/events.ts';
 import { sign } from './sign.ts';
 

@@ -1,6 +1,6 @@
-// Endpoint secrets at rest: AES-256-GCM under HERALD_ENCRYPTION_KEY, with the tenant and
-// endpoint ids as associated data, so a ciphertext copied onto another endpoint or tenant
-// fails to decrypt. Layout: version byte, 12-byte nonce, 16-byte tag, ciphertext.
+// Endpoint signing keys at rest (`whsec_` secrets and `whsk_` ed25519 private keys alike):
+// AES-256-GCM under HERALD_ENCRYPTION_KEY, with the tenant and endpoint ids as associated data,
+// so a ciphertext copied onto another endpoint or tenant fails to decrypt. Layout: version byte, 12-byte nonce, 16-byte tag, ciphertext.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 const VERSION = 1;

@@ -4,10 +4,12 @@ import Koa from 'koa';
 import { allowOrigin, mountPreflight } from './cors.ts';
 import { jsonBody, queryGuard, requestContext } from './middleware.ts';
 import { openApiDocument } from './openapi.ts';
+import { EVENT_TYPES } from '../presenters/eventTypes.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { couponRoutes } from './routes/coupons.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { eventRoutes } from './routes/events.ts';
+import { eventTypeRoutes } from './routes/eventTypes.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { productRoutes } from './routes/products.ts';
 import { apiKeyRoutes } from './routes/apiKeys.ts';
@@ -32,7 +34,7 @@ import { VERSION } from '../version.ts';
 export const apiRoutes: Route<any, any, any>[] = [
   ...healthRoutes, ...authRoutes, ...apiKeyRoutes, ...memberRoutes, ...adminRoutes, ...domainRoutes, ...productRoutes, ...variantRoutes,
   ...imageRoutes, ...customerRoutes, ...couponRoutes, ...discountRoutes, ...orderRoutes, ...cartRoutes, ...pageRoutes, ...postRoutes,
-  ...settingsRoutes, ...eventRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes,
+  ...settingsRoutes, ...eventRoutes, ...eventTypeRoutes, ...storefrontRoutes, ...endpointRoutes, ...deliveryRoutes,
 ];
 
 export function createApp(services: ServiceContext): Koa {
@@ -43,9 +45,10 @@ export function createApp(services: ServiceContext): Koa {
   const docs = route({
     method: 'get', path: '/openapi.json', summary: 'This OpenAPI 3.1 document', tag: 'docs', access: 'public',
     response: { status: 200, description: 'OpenAPI 3.1 document' },
-    handle: async () => ({ status: 200, body: document }),
+    // The server is where the document was fetched from (behind a trusted proxy, the forwarded origin).
+    handle: async ({ http }) => ({ status: 200, body: { ...document, servers: [{ url: `${http.protocol}://${http.host}`, description: 'The Herald that served this document' }] } }),
   });
-  const document = openApiDocument([...apiRoutes, docs], VERSION);
+  const document = openApiDocument([...apiRoutes, docs], { version: VERSION, serverUrl: `http://localhost:${services.config.port}`, eventTypes: EVENT_TYPES });
   mount(router, [...apiRoutes, docs], services);
   mountPreflight(router, apiRoutes);
   app.use(requestContext(services.logger));

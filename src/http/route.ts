@@ -73,6 +73,10 @@ export interface Route<B = unknown, Q = unknown, X extends Access = Access> {
   showsSecret?: boolean;
   /** Idempotency-Key is ignored (storefront cart creation: there is no cart token yet to scope it to). */
   ignoresIdempotencyKey?: boolean;
+  /** For the OpenAPI document: the answer carries an ETag and If-None-Match gets a 304 (src/http/caching.ts). */
+  conditional?: boolean;
+  /** For the OpenAPI document: the cart-token header is required (a storefront cart's routes). */
+  cartToken?: boolean;
   handle(req: Request<B, Q, AuthFor<X>>): Promise<Reply>;
 }
 

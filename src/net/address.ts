@@ -95,7 +95,8 @@ function v4Reason(ip: Ip): string {
 
 const withArticle = (word: string) => `${/^[aeiouAEIOU]/.test(word) ? 'an' : 'a'} ${word}`;
 
-export type AddressDecision = { allowed: true } | { allowed: false; reason: string };
+/** A refusal names the reserved network the address lies in: the CIDR an operator would allow. */
+export type AddressDecision = { allowed: true } | { allowed: false; reason: string; network?: string };
 
 const IPV4_MAPPED = V6_REASONS.find(([, reason]) => reason === 'IPv4-mapped')![0];
 
@@ -115,10 +116,10 @@ export function checkAddress(address: string, allow: Cidr[] = []): AddressDecisi
   if (allowListed(ip, allow)) return { allowed: true };
   if (ip.family === 4) {
     const hit = BLOCKED_V4.find((c) => contains(c, ip));
-    return hit ? { allowed: false, reason: `${address} is ${withArticle(v4Reason(ip))} address (${hit.text})` } : { allowed: true };
+    return hit ? { allowed: false, reason: `${address} is ${withArticle(v4Reason(ip))} address (${hit.text})`, network: hit.text } : { allowed: true };
   }
   const named = V6_REASONS.find(([c]) => contains(c, ip));
-  if (named) return { allowed: false, reason: `${address} is ${withArticle(named[1])} address (${named[0].text})` };
+  if (named) return { allowed: false, reason: `${address} is ${withArticle(named[1])} address (${named[0].text})`, network: named[0].text };
   if (!contains(GLOBAL_V6, ip) || BLOCKED_V6.some((c) => contains(c, ip))) {
     return { allowed: false, reason: `${address} is a reserved address` };
   }
@@ -132,6 +133,16 @@ export function isAllowListed(address: string, allow: Cidr[]): boolean {
 
 /** `localhost` and `*.localhost` always mean loopback (RFC 6761), whatever DNS says. */
 export const isLocalhostName = (host: string): boolean => /(^|\.)localhost\.?$/i.test(host);
+
+const LOOPBACK_NETWORKS = [['127.0.0.1', '127.0.0.0/8'], ['::1', '::1/128']] as const;
+
+/**
+ * The loopback networks a loopback name needs and `allow` lacks (empty when it may be reached): a
+ * name may resolve to 127.0.0.1 or ::1, so both must be allowed.
+ */
+export function missingLoopbackNetworks(allow: Cidr[]): string[] {
+  return LOOPBACK_NETWORKS.filter(([address]) => !checkAddress(address, allow).allowed).map(([, network]) => network);
+}
 
 /** The host of a WHATWG-normalised URL as an address, if it is an IP literal. */
 function ipLiteral(hostname: string): string | undefined {
@@ -164,13 +175,18 @@ export function checkUrl(text: string, policy: UrlPolicy): UrlDecision {
   if (url.username || url.password) return { allowed: false, problem: 'invalid', reason: 'credentials (user:password@) are not allowed in the URL' };
   if (url.hash) return { allowed: false, problem: 'invalid', reason: 'a fragment (#...) is never sent; remove it' };
   const literal = ipLiteral(url.hostname);
-  const addresses = literal ? [literal] : isLocalhostName(url.hostname) ? ['127.0.0.1', '::1'] : [];
-  for (const address of addresses) {
-    const decision = checkAddress(address, policy.allow);
+  if (literal) {
+    const decision = checkAddress(literal, policy.allow);
+    // A literal is the caller's own address: the refusal may name it, and says which network to allow.
     if (!decision.allowed) {
-      // A literal is the caller's own address; a name's addresses are not named (DESIGN §3: the rule, not the address).
-      const host = literal ? decision.reason : `${url.hostname} is a loopback name`;
-      return { allowed: false, problem: 'refused', reason: `${host}; only public addresses are reachable unless HERALD_ALLOW_PRIVATE_NETWORKS allows them` };
+      const advice = decision.network ? `add ${decision.network} to HERALD_ALLOW_PRIVATE_NETWORKS to allow it` : 'it cannot be allowed';
+      return { allowed: false, problem: 'refused', reason: `${decision.reason}; only public addresses are reachable: ${advice}` };
+    }
+  } else if (isLocalhostName(url.hostname)) {
+    const missing = missingLoopbackNetworks(policy.allow);
+    if (missing.length) {
+      const reason = `${url.hostname} is a loopback name; to allow it, add ${missing.join(',')} to HERALD_ALLOW_PRIVATE_NETWORKS`;
+      return { allowed: false, problem: 'refused', reason };
     }
   }
   if (url.protocol === 'http:' && policy.production && literal && !isAllowListed(literal, policy.allow)) {

@@ -14,8 +14,8 @@ export const ApiKey = z.object({
   created_at: z.string(),
   last_used_at: z.string().nullable(),
   revoked_at: z.string().nullable(),
-});
-export const ApiKeyWithSecret = ApiKey.extend({ key: z.string().describe('Shown once, on create only') });
+}).meta({ id: 'ApiKey', description: 'An API key of an organization (the key itself is shown once, on create)' });
+export const ApiKeyWithSecret = ApiKey.extend({ key: z.string().describe('Shown once, on create only') }).meta({ id: 'ApiKeyWithSecret', description: 'A new API key, with the key itself: store it now, it is never shown again' });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

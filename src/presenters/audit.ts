@@ -10,7 +10,7 @@ export const AuditEntry = z.object({
   data: z.record(z.string(), z.unknown()).describe('What changed; never a secret'),
   ip_address: z.string().nullable().describe('The client address the action came from'),
   created_at: z.string(),
-});
+}).meta({ id: 'AuditEntry', description: 'One audited action: who did what to what, when, from which address' });
 
 export const presentAuditEntry = (row: AuditRow): z.infer<typeof AuditEntry> => ({
   id: row.id, object: 'audit_entry', action: row.action, actor: { type: row.actor_type, id: row.actor_id },

@@ -16,7 +16,7 @@ export const CartItem = z.object({
   quantity: z.number().int(),
   amount: z.number().int(),
   available: z.boolean().describe('false once the variant or its product is deleted or the product inactive: checkout refuses the cart then'),
-});
+}).meta({ id: 'CartItem', description: 'A line of a cart, priced at the variant\'s price now' });
 
 export const Cart = z.object({
   id: z.string(),
@@ -27,9 +27,9 @@ export const Cart = z.object({
   subtotal: z.number().int().describe('At the variants\' prices now'),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Cart', description: 'A storefront cart' });
 
-export const NewCartAnswer = Cart.extend({ token: z.string().describe('Send as the cart-token header on every request for this cart; shown once') });
+export const NewCartAnswer = Cart.extend({ token: z.string().describe('Send as the cart-token header on every request for this cart; shown once') }).meta({ id: 'CartWithToken', description: 'A new cart with its token (send it as the cart-token header; shown once)' });
 
 export const QuotedLine = z.object({
   variant_id: z.string(),
@@ -39,7 +39,7 @@ export const QuotedLine = z.object({
   unit_price: z.number().int(),
   quantity: z.number().int(),
   amount: z.number().int(),
-});
+}).meta({ id: 'QuotedLine' });
 
 export const Checkout = z.object({
   id: z.string(),
@@ -61,12 +61,12 @@ export const Checkout = z.object({
   order_id: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Checkout', description: 'A cart checked out: its totals quoted for 24 hours' });
 
 /** Completing a checkout answers it with a summary of the order it became. */
 export const CompletedCheckout = Checkout.extend({
   order: z.object({ id: z.string(), number: z.number().int(), name: z.string(), status: z.string(), currency: z.string(), total: z.number().int() }),
-});
+}).meta({ id: 'CompletedCheckout', description: 'A completed checkout with a summary of the order it became' });
 
 export function presentCart(row: CartRow): z.infer<typeof Cart> {
   const items = row.items.map((i) => ({

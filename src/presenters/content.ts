@@ -13,18 +13,18 @@ const Common = {
   updated_at: z.string(),
 };
 
-export const Page = z.object({ ...Common, object: z.literal('page') });
+export const Page = z.object({ ...Common, object: z.literal('page') }).meta({ id: 'Page', description: 'A content page (Markdown)' });
 export const Post = z.object({
   ...Common,
   object: z.literal('post'),
   tags: z.array(z.string()),
   published_at: z.string().nullable().describe('When the post is (or was) shown: set when first published unless given'),
-});
+}).meta({ id: 'Post', description: 'A blog post (Markdown)' });
 
 /** What the storefront shows: no metadata, with the body rendered (raw HTML in the Markdown is not passed through). */
 const PublicCommon = { id: z.string(), title: z.string(), handle: z.string(), body: z.string(), body_html: z.string(), updated_at: z.string() };
-export const PublicPage = z.object({ ...PublicCommon, object: z.literal('page') });
-export const PublicPost = z.object({ ...PublicCommon, object: z.literal('post'), tags: z.array(z.string()), published_at: z.string().nullable() });
+export const PublicPage = z.object({ ...PublicCommon, object: z.literal('page') }).meta({ id: 'PublicPage', description: 'A published page as the storefront shows it' });
+export const PublicPost = z.object({ ...PublicCommon, object: z.literal('post'), tags: z.array(z.string()), published_at: z.string().nullable() }).meta({ id: 'PublicPost', description: 'A published blog post as the storefront shows it' });
 
 const common = (row: ContentRow) => ({
   id: row.id, title: row.title, handle: row.handle, body: row.body, published: row.published, metadata: row.metadata,

@@ -16,7 +16,7 @@ export const Coupon = z.object({
   metadata: Metadata,
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Coupon', description: 'A code for a percentage or an amount off' });
 
 export function presentCoupon(row: CouponRow): z.infer<typeof Coupon> {
   return {

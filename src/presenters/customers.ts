@@ -10,7 +10,7 @@ export const Address = z.object({
   state: z.string().nullable(),
   postal_code: z.string().nullable(),
   country: z.string().describe('ISO 3166-1 alpha-2'),
-});
+}).meta({ id: 'Address', description: 'A customer\'s address' });
 
 export const Customer = z.object({
   id: z.string(),
@@ -21,7 +21,7 @@ export const Customer = z.object({
   metadata: Metadata,
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Customer', description: 'A customer with its addresses' });
 
 export const presentAddress = (a: AddressRow): z.infer<typeof Address> => ({
   id: a.id, line1: a.line1, line2: a.line2, city: a.city, state: a.state, postal_code: a.postal_code, country: a.country,

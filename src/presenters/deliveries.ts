@@ -17,7 +17,7 @@ export const Delivery = z.object({
   last_attempt_at: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Delivery', description: 'One event\'s delivery to one webhook endpoint' });
 
 export const Attempt = z.object({
   id: z.string(),
@@ -28,9 +28,9 @@ export const Attempt = z.object({
   response_headers: z.record(z.string(), z.string()).nullable(),
   response_body: z.string().nullable().describe('The first 64 KiB of the response body'),
   error: z.object({ kind: z.string(), message: z.string() }).nullable().describe('Why no response arrived (timeout, connection_refused, address_refused, ...)'),
-});
+}).meta({ id: 'Attempt', description: 'One attempt of a delivery: the request Herald made and what came back' });
 
-export const DeliveryWithAttempts = Delivery.extend({ attempts: z.array(Attempt) });
+export const DeliveryWithAttempts = Delivery.extend({ attempts: z.array(Attempt) }).meta({ id: 'DeliveryWithAttempts', description: 'A delivery with every attempt made, oldest first' });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -17,7 +17,7 @@ export const Discount = z.object({
   metadata: Metadata,
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Discount', description: 'An automatic discount (no code): applies to every order that qualifies' });
 
 export function presentDiscount(row: DiscountRow): z.infer<typeof Discount> {
   return {

@@ -11,7 +11,8 @@ export const Event = z.object({
   created_at: z.string(),
   data: z.record(z.string(), z.unknown()),
   previous_attributes: z.record(z.string(), z.unknown()).optional().describe('On *.updated events: the old values of the changed fields'),
-});
+}).meta({ id: 'Event', description: 'An event: the body of its webhooks, byte for byte',
+  examples: [{ id: 'evt_01jdq3m8k2x9v7c4b6n0p5r1s3', type: 'customer.updated', tenant_id: '6f1c2a52-6a8e-4c4b-9d8e-2b7a4f3c1d00', mode: 'live', created_at: '2026-11-29T10:00:00.000Z', data: { id: 'cus_01jdq3m8k2x9v7c4b6n0p5r1s4', object: 'customer', email: 'ada@example.com', name: 'Ada King' }, previous_attributes: { name: 'Ada Lovelace' } }] });
 
 export type EventEnvelope = z.infer<typeof Event>;
 

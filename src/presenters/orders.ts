@@ -12,14 +12,14 @@ export const LineItem = z.object({
   unit_price: z.number().int(),
   quantity: z.number().int(),
   amount: z.number().int(),
-});
+}).meta({ id: 'LineItem', description: 'A line of an order, as it was priced when the order was placed' });
 
 export const AppliedDiscount = z.object({
   id: z.string().describe('The automatic discount (dsc_…) or the coupon (cpn_…)'),
   amount: z.number().int().describe('Minor units taken off'),
-});
+}).meta({ id: 'AppliedDiscount' });
 
-export const ShippingAddress = z.object({ name: z.string(), ...Address.omit({ id: true }).shape, phone: z.string().nullable() });
+export const ShippingAddress = z.object({ name: z.string(), ...Address.omit({ id: true }).shape, phone: z.string().nullable() }).meta({ id: 'ShippingAddress' });
 
 export const Order = z.object({
   id: z.string(),
@@ -46,7 +46,7 @@ export const Order = z.object({
   paid_at: z.string().nullable(),
   fulfilled_at: z.string().nullable(),
   cancelled_at: z.string().nullable(),
-});
+}).meta({ id: 'Order', description: 'An order with its line items and totals (minor units)' });
 
 const presentLineItem = (li: LineItemRow): z.infer<typeof LineItem> => ({
   id: li.id, variant_id: li.variant_id, product_id: li.product_id, sku: li.sku, name: li.name,

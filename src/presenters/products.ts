@@ -12,7 +12,7 @@ export const Variant = z.object({
   inventory_quantity: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Variant', description: 'A variant of a product: SKU, price and stock' });
 
 export const Image = z.object({
   id: z.string(),
@@ -28,7 +28,7 @@ export const Image = z.object({
   height: z.number().int().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Image', description: 'An image of a product: a URL reference or uploaded bytes' });
 
 export const Product = z.object({
   id: z.string(),
@@ -41,7 +41,7 @@ export const Product = z.object({
   images: z.array(Image),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: 'Product', description: 'A product with its variants and images' });
 
 export const presentVariant = (v: VariantRow): z.infer<typeof Variant> => ({
   id: v.id, object: 'variant', product_id: v.product_id, sku: v.sku, price: Number(v.price), currency: v.currency,
@@ -62,7 +62,7 @@ export function presentProduct(row: ProductRow): z.infer<typeof Product> {
 }
 
 /** The storefront's view: public fields only. Merchants keep internal data in `metadata`. */
-export const PublicProduct = Product.omit({ metadata: true });
+export const PublicProduct = Product.omit({ metadata: true }).meta({ id: 'PublicProduct', description: 'An active product as the storefront shows it (no metadata)' });
 
 export function presentPublicProduct(row: ProductRow): z.infer<typeof PublicProduct> {
   const { metadata: _internal, ...shown } = presentProduct(row);

@@ -13,7 +13,7 @@ export const Settings = z.object({
   support_email: z.string().nullable(),
   order_number_prefix: z.string().describe('Shown before an order\'s number in its name, e.g. # → #1001'),
   updated_at: z.string().nullable().describe('null until first changed'),
-});
+}).meta({ id: 'Settings', description: 'The shop\'s settings in one mode' });
 
 /** The public subset a storefront shows (GET /storefront/v1/shop). */
 export const Shop = z.object({
@@ -23,7 +23,7 @@ export const Shop = z.object({
   timezone: z.string(),
   locale: z.string(),
   support_email: z.string().nullable(),
-});
+}).meta({ id: 'Shop', description: 'The public settings of a shop' });
 
 export function presentSettings(row: SettingsRow): z.infer<typeof Settings> {
   return {

@@ -6,11 +6,11 @@ export const Tenant = z.object({
   id: z.string(), object: z.literal('tenant'), name: z.string(), slug: z.string(), status: z.enum(['active', 'suspended']),
   api_rate_limit: z.number().int().describe('Requests per second the tenant\'s credentials may make to /v1, across every API process'),
   created_at: z.string(),
-});
-export const Organization = z.object({ id: z.string(), object: z.literal('organization'), tenant_id: z.string(), name: z.string(), created_at: z.string() });
-export const User = z.object({ id: z.string(), object: z.literal('user'), email: z.string(), created_at: z.string() });
-export const Membership = z.object({ object: z.literal('membership'), tenant_id: z.string(), org_id: z.string(), user_id: z.string(), role: z.string(), created_at: z.string() });
-export const Member = z.object({ object: z.literal('member'), user_id: z.string(), email: z.string(), role: z.enum(ROLES), created_at: z.string() });
+}).meta({ id: 'Tenant', description: 'A tenant: an isolated shop' });
+export const Organization = z.object({ id: z.string(), object: z.literal('organization'), tenant_id: z.string(), name: z.string(), created_at: z.string() }).meta({ id: 'Organization', description: 'A team within a tenant' });
+export const User = z.object({ id: z.string(), object: z.literal('user'), email: z.string(), created_at: z.string() }).meta({ id: 'User', description: 'A user account (it may belong to several tenants)' });
+export const Membership = z.object({ object: z.literal('membership'), tenant_id: z.string(), org_id: z.string(), user_id: z.string(), role: z.string(), created_at: z.string() }).meta({ id: 'Membership', description: 'A user\'s role in an organization' });
+export const Member = z.object({ object: z.literal('member'), user_id: z.string(), email: z.string(), role: z.enum(ROLES), created_at: z.string() }).meta({ id: 'Member', description: 'A member of the caller\'s organization' });
 
 export const presentTenant = (t: TenantRow): z.infer<typeof Tenant> => ({
   id: t.id, object: 'tenant', name: t.name, slug: t.slug, status: t.status, api_rate_limit: t.api_rate_limit, created_at: t.created_at.toISOString(),
@@ -29,7 +29,7 @@ export const TenantInfo = z.object({
   organization: z.object({ id: z.string(), name: z.string() }),
   mode: z.enum(MODES),
   role: z.enum(ROLES).describe('The credential\'s role'),
-});
+}).meta({ id: 'TenantInfo', description: 'The credential\'s tenant, organization, mode and role' });
 
 export function presentTenantInfo(info: { tenant: TenantRow; org: OrganizationRow; mode: (typeof MODES)[number]; role: (typeof ROLES)[number] | null }): z.infer<typeof TenantInfo> {
   const { tenant, org } = info;
@@ -45,7 +45,7 @@ const UserMembershipSchema = z.object({ tenant_id: z.string(), tenant_name: z.st
 export const Me = z.union([
   z.object({ id: z.string(), email: z.string(), memberships: z.array(UserMembershipSchema) }),
   z.object({ key: z.object({ id: z.string(), name: z.string().nullable(), role: z.enum(ROLES).nullable(), mode: z.enum(MODES), org_id: z.string() }) }),
-]);
+]).meta({ id: 'Me', description: 'The caller: a user and its memberships, or a key' });
 
 export function presentMe(me: { user: UserRow; memberships: UserMembership[] } | { key: { id: string; name: string | null; role: (typeof ROLES)[number] | null; mode: string; org_id: string } }): z.infer<typeof Me> {
   if ('key' in me) return { key: { ...me.key, mode: me.key.mode as (typeof MODES)[number] } };
@@ -55,9 +55,9 @@ export function presentMe(me: { user: UserRow; memberships: UserMembership[] } |
   };
 }
 
-export const Domain = z.object({ object: z.literal('domain'), domain: z.string(), tenant_id: z.string(), created_at: z.string() });
+export const Domain = z.object({ object: z.literal('domain'), domain: z.string(), tenant_id: z.string(), created_at: z.string() }).meta({ id: 'Domain', description: 'A custom storefront domain of a tenant' });
 
 export const presentDomain = (d: DomainRow): z.infer<typeof Domain> =>
   ({ object: 'domain', domain: d.domain, tenant_id: d.tenant_id, created_at: d.created_at.toISOString() });
 
-export const Token = z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() });
+export const Token = z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }).meta({ id: 'Token', description: 'A JWT access token (at most 15 minutes)' });

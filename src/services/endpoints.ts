@@ -1,14 +1,16 @@
 // Webhook endpoints: where a tenant's events go. URLs are checked against the address rules at
-// registration; each endpoint gets a signing secret, encrypted at rest, rotated with an overlap;
-// at most 50 endpoints per tenant and mode; deleting one cancels its pending deliveries.
+// registration; each endpoint gets a signing key in its scheme (a `whsec_` secret for v1, a
+// `whsk_` ed25519 private key for v1a), encrypted at rest, rotated with an overlap (a rotation may
+// switch scheme); at most 50 endpoints per tenant and mode; deleting one cancels its pending deliveries.
 import type { ServiceContext } from '../context.ts';
 import { decryptSecret, encryptSecret } from '../delivery/secrets.ts';
-import { generateSecret } from '../delivery/sign.ts';
+import { generateSigningKey, publicKeyOf, schemeOf } from '../delivery/sign.ts';
 import { endpointAttemptStats, type EndpointStats } from '../db/attempts.ts';
 import { cancelPendingDeliveries } from '../db/deliveries.ts';
 import {
   countEndpoints, deleteExpiredSecrets, deleteSecrets, disableEndpoint, expireSecrets, findEndpoint, insertEndpoint, insertSecret,
-  listEndpoints, lockEndpointCreation, markEndpointDeleted, nextSecretVersion, signingSecrets, updateEndpoint, type EndpointRow,
+  listEndpoints, lockEndpointCreation, markEndpointDeleted, nextSecretVersion, setSignatureScheme, signingSecrets, updateEndpoint,
+  type EndpointRow, type SignatureScheme,
 } from '../db/endpoints.ts';
 import type { Tx } from '../db/pool.ts';
 import { withTenant } from '../db/tenant.ts';
@@ -41,9 +43,13 @@ export interface EndpointInput {
   enabled?: boolean;
   ordering?: string;
   rate_limit?: number | null;
+  signature_scheme?: SignatureScheme;
 }
 
-/** A JSON merge patch: absent fields stay, null clears description, null metadata values remove keys. */
+/**
+ * A JSON merge patch: absent fields stay, null clears description, null metadata values remove
+ * keys; another signature_scheme rotates to a key of that scheme with the default overlap.
+ */
 export interface EndpointPatch {
   url?: string;
   event_types?: string[];
@@ -52,6 +58,7 @@ export interface EndpointPatch {
   enabled?: boolean;
   ordering?: string;
   rate_limit?: number | null;
+  signature_scheme?: SignatureScheme;
 }
 
 export const MAX_RATE_LIMIT = 10_000;
@@ -83,17 +90,18 @@ export async function createEndpoint({ config, pool }: ServiceContext, scope: Te
       throw unprocessable(`at most ${MAX_ENDPOINTS} webhook endpoints per tenant and mode; delete one first`);
     }
     const id = newId('endpoint');
+    const signatureScheme = input.signature_scheme ?? 'v1';
     const row = await insertEndpoint(tx, {
       tenantId: scope.tenantId, id, mode: scope.mode, url, eventTypes: [...new Set(input.event_types)],
-      description: input.description ?? null, metadata: input.metadata ?? {}, enabled: input.enabled ?? true, ...options,
+      description: input.description ?? null, metadata: input.metadata ?? {}, enabled: input.enabled ?? true, ...options, signatureScheme,
     });
-    await addSecret(tx, config.encryptionKey, scope, id, 1);
+    await addSecret(tx, config.encryptionKey, scope, id, 1, signatureScheme);
     return row;
   });
 }
 
-async function addSecret(tx: Tx, key: Buffer, scope: TenantScope, endpointId: string, version: number): Promise<void> {
-  const ciphertext = encryptSecret(key, { tenantId: scope.tenantId, endpointId }, generateSecret());
+async function addSecret(tx: Tx, key: Buffer, scope: TenantScope, endpointId: string, version: number, scheme: SignatureScheme): Promise<void> {
+  const ciphertext = encryptSecret(key, { tenantId: scope.tenantId, endpointId }, generateSigningKey(scheme));
   await insertSecret(tx, { tenantId: scope.tenantId, endpointId, mode: scope.mode, version, ciphertext });
 }
 
@@ -109,10 +117,14 @@ export async function getEndpoint({ pool, clock }: ServiceContext, scope: Tenant
   });
 }
 
-export async function patchEndpoint({ config, pool }: ServiceContext, scope: TenantScope, id: string, patch: EndpointPatch): Promise<EndpointRow> {
+export async function patchEndpoint({ config, pool, clock }: ServiceContext, auth: Auth, id: string, patch: EndpointPatch): Promise<EndpointRow> {
+  const scope: TenantScope = auth;
   const url = patch.url === undefined ? undefined : acceptableUrl(config, patch.url);
   return withTenant(pool, scope, async (tx) => {
     const row = await existing(tx, scope, id, true);
+    if (patch.signature_scheme && patch.signature_scheme !== row.signature_scheme) {
+      await rotateIn(tx, config.encryptionKey, auth, id, { overlapSeconds: DEFAULT_OVERLAP_SECONDS, scheme: patch.signature_scheme, now: clock.now() });
+    }
     const enabled = patch.enabled ?? row.enabled;
     const options = deliveryOptions(patch, { ordering: row.ordering, rateLimit: row.rate_limit });
     return updateEndpoint(tx, scope, id, {
@@ -137,35 +149,50 @@ export async function deleteEndpoint({ pool }: ServiceContext, scope: TenantScop
   });
 }
 
-/** The current signing secret, in clear; the audit log records who saw it. */
-export async function revealSecret({ config, pool, clock }: ServiceContext, auth: Auth, id: string): Promise<string> {
+/**
+ * What verifies the current signing key's signatures: the `whsec_` secret itself (v1), or the
+ * `whpk_` public key of a v1a key, whose private key never leaves Herald. The audit log records who asked.
+ */
+export async function revealSecret({ config, pool, clock }: ServiceContext, auth: Auth, id: string): Promise<{ secret: string } | { public_key: string }> {
   return withTenant(pool, auth, async (tx) => {
     await existing(tx, auth, id);
     const [current] = await secretsForSigning(tx, config.encryptionKey, auth, id, clock.now());
     await recordAudit(tx, auth, { action: 'endpoint.secret_revealed', target: { type: 'webhook_endpoint', id } });
-    return current;
+    return schemeOf(current) === 'v1a' ? { public_key: publicKeyOf(current) } : { secret: current };
   });
 }
 
 /**
- * A new current secret; the ones signing now keep signing beside it for `overlapSeconds`
- * (0: they stop at once and are erased). Returns when the last previous secret stops signing.
+ * A new current signing key (in `scheme`, default the endpoint's); the ones signing now keep
+ * signing beside it, each in its own scheme, for `overlapSeconds` (0: they stop at once and are
+ * erased). Returns when the last previous key stops signing.
  */
-export async function rotateSecret({ config, pool, clock }: ServiceContext, auth: Auth, id: string, overlapSeconds: number): Promise<Date | null> {
-  const scope: TenantScope = auth;
-  return withTenant(pool, scope, async (tx) => {
-    await existing(tx, scope, id, true);
-    const now = clock.now();
-    const version = await nextSecretVersion(tx, scope, id);
-    const until = await expireSecrets(tx, scope, id, overlapSeconds, MAX_SIGNING_SECRETS - 1, now);
-    await deleteExpiredSecrets(tx, scope, id, now);
-    await addSecret(tx, config.encryptionKey, scope, id, version);
-    await recordAudit(tx, auth, { action: 'endpoint.secret_rotated', target: { type: 'webhook_endpoint', id }, data: { overlap_seconds: overlapSeconds } });
-    return until;
+export async function rotateSecret(
+  { config, pool, clock }: ServiceContext, auth: Auth, id: string, overlapSeconds: number, scheme?: SignatureScheme,
+): Promise<Date | null> {
+  return withTenant(pool, auth, async (tx) => {
+    const row = await existing(tx, auth, id, true);
+    return rotateIn(tx, config.encryptionKey, auth, id, { overlapSeconds, scheme: scheme ?? row.signature_scheme, now: clock.now() });
   });
 }
 
-/** Every secret that signs at `now` (current first), in clear, for the deliver worker. */
+async function rotateIn(
+  tx: Tx, key: Buffer, auth: Auth, id: string, rotation: { overlapSeconds: number; scheme: SignatureScheme; now: Date },
+): Promise<Date | null> {
+  const { overlapSeconds, scheme, now } = rotation;
+  const scope: TenantScope = auth;
+  const version = await nextSecretVersion(tx, scope, id);
+  const until = await expireSecrets(tx, scope, id, overlapSeconds, MAX_SIGNING_SECRETS - 1, now);
+  await deleteExpiredSecrets(tx, scope, id, now);
+  await addSecret(tx, key, scope, id, version, scheme);
+  await setSignatureScheme(tx, scope, id, scheme);
+  await recordAudit(tx, auth, {
+    action: 'endpoint.secret_rotated', target: { type: 'webhook_endpoint', id }, data: { overlap_seconds: overlapSeconds, signature_scheme: scheme },
+  });
+  return until;
+}
+
+/** Every signing key that signs at `now` (current first), in clear. */
 export async function secretsForSigning(tx: Tx, key: Buffer, scope: TenantScope, endpointId: string, now: Date): Promise<string[]> {
   const sealed = await signingSecrets(tx, scope, endpointId, now);
   return sealed.map((s) => decryptSecret(key, { tenantId: scope.tenantId, endpointId }, s));

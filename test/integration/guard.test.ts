@@ -116,8 +116,34 @@ test.serial('a delivery to any loopback spelling is refused at connect, records 
     const why = host === '0.0.0.0' ? /^connected to a non-public address$/ : /loopback|IPv4-mapped/;
     t.regex(done.attempts[0].error.message, why, host);
     // Only an address the tenant wrote in its own URL may appear; never one DNS or the socket gave.
-    if (['localhost', '0.0.0.0'].includes(host)) t.false(/127\.0\.0\.1|::1\b/.test(done.attempts[0].error.message), host);
+    // (The advice that follows names the networks to allow, not an address.)
+    if (['localhost', '0.0.0.0'].includes(host)) t.false(/127\.0\.0\.1|::1\b/.test(done.attempts[0].error.message.split('; to allow it')[0]), host);
     t.regex(done.status_reason, /address_refused/, host);
   }
   t.is(received(), before);
+});
+
+test.serial('a localhost endpoint is delivered to once both loopback networks are allowed, and refused with what to allow otherwise', async (t) => {
+  const { api } = stack;
+  const { key } = await tenantWithKey(api);
+  const before = received();
+  const endpoint = await registerEndpoint(api, key, { url: `http://localhost:${v4.port}/hooks`, event_types: ['*'] });
+  const event = await emit(api, key, 'probe.local');
+  const [delivery] = await deliveriesOf(api, key, event.id);
+  // This stack's worker allows only 0.0.0.0/32: the attempt says which networks are missing.
+  const refused = await waitForDelivery(api, key, delivery.id, (d) => d.attempts.length > 0);
+  t.regex(refused.attempts[0].error.message, /^localhost is a loopback name; to allow it, add 127\.0\.0\.0\/8,::1\/128 to HERALD_ALLOW_PRIVATE_NETWORKS$/);
+
+  const { key: strictKey } = await tenantWithKey(strictApi);
+  const res = await strictApi.request('POST', '/v1/webhook-endpoints', { token: strictKey, body: { url: `http://localhost:${v4.port}/`, event_types: ['*'] } });
+  t.is(res.status, 422);
+  t.is(res.body.errors[0].detail, 'localhost is a loopback name; to allow it, add 127.0.0.0/8,::1/128 to HERALD_ALLOW_PRIVATE_NETWORKS');
+  t.is(received(), before);
+  t.truthy(endpoint.id);
+
+  // With both networks allowed, a real delivery to localhost arrives (whichever address it resolves to).
+  const allowed = createGuardedClient({ allow: cidrs(LOOPBACK), production: false, timeoutMs: 2_000 });
+  t.is((await allowed.post(`http://localhost:${v4.port}/hooks`, {}, '{}')).statusCode, 200);
+  t.is(received(), before + 1);
+  await allowed.close();
 });

@@ -68,6 +68,9 @@ test('/metrics on the worker port and HERALD_METRICS_PORT parses as Prometheus t
   t.is(sampleValue(waiting.samples, 'herald_http_requests_total', { route: 'unmatched', status: '405' }), 1, 'a raw path is never a label');
   t.false(waiting.text.includes(events[0].id));
   t.false(waiting.text.includes(tenant.id), 'no tenant ids in labels');
+  t.true(sampleValue(waiting.samples, 'herald_process_cpu_seconds_total') > 0, 'Node process metrics carry the herald_ prefix once');
+  t.true(waiting.samples.some((s) => s.name.startsWith('herald_nodejs_')));
+  t.false(waiting.samples.some((s) => /^herald_(process|nodejs)_(process|nodejs)_/.test(s.name)), 'no doubled prefix');
 
   const workerUrl = await start('worker');
   for (const path of ['/healthz', '/readyz']) t.is((await fetch(workerUrl + path)).status, 200, path);

@@ -68,14 +68,19 @@ test('operator subcommands print JSON and validate their input', async (t) => {
   t.is(await limited.exited, 0, limited.output());
   t.like(JSON.parse(limited.output()), { id: tenant.id, api_rate_limit: 250, status: 'active' });
   const notANumber = herald(['tenants:update', tenant.id, '--api-rate-limit', 'lots'], env);
-  t.is(await notANumber.exited, 1);
+  t.is(await notANumber.exited, 2, 'a bad flag is a usage error');
+  t.is(notANumber.output(), 'herald tenants:update: --api-rate-limit must be a whole number (herald tenants:update --help)\n');
 
   const bad = herald(['tenants:create', '--name', 'X', '--slug', 'Not A Slug!'], env);
-  t.is(await bad.exited, 1);
-  t.like(JSON.parse(bad.output()), { status: 400 });
+  t.is(await bad.exited, 2);
+  t.regex(bad.output(), /^herald tenants:create: 400 --slug: lowercase letters, digits and inner hyphens, at most 63\n$/);
   const duplicate = herald(['tenants:create', '--name', 'Corner Shop'], env);
   t.is(await duplicate.exited, 1);
-  t.like(JSON.parse(duplicate.output()), { status: 409 });
+  t.regex(duplicate.output(), /^herald tenants:create: 409 .+\n$/, 'one line');
+
+  const listed = herald(['tenants:list', '--limit', '5'], env);
+  t.is(await listed.exited, 0, listed.output());
+  t.like(JSON.parse(listed.output()), { data: [{ id: tenant.id }], has_more: false });
 });
 
 test('herald refuses to start when its runtime login can bypass row-level security, e.g. the owner\'s login', async (t) => {

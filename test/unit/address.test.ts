@@ -72,3 +72,16 @@ test('in production http: is only for allow-listed networks', (t) => {
   t.true(checkUrl('http://10.1.1.1/', production).allowed);
   t.true(checkUrl('http://hooks.example.com/', production).allowed, 'a host name is checked when connecting');
 });
+
+test('a refused localhost URL says exactly which networks to allow; a refused literal names its network', (t) => {
+  const allow = (list: string[]) => ({ allow: list.map((c) => parseCidr(c)!), production: false });
+  const reasonOf = (url: string, policy: ReturnType<typeof allow>) => {
+    const d = checkUrl(url, policy);
+    return d.allowed ? '' : d.reason;
+  };
+  t.regex(reasonOf('http://localhost:4000/', allow([])), /add 127\.0\.0\.0\/8,::1\/128 to HERALD_ALLOW_PRIVATE_NETWORKS$/);
+  t.regex(reasonOf('http://localhost:4000/', allow(['127.0.0.0/8'])), /^localhost is a loopback name; to allow it, add ::1\/128 to HERALD_ALLOW_PRIVATE_NETWORKS$/);
+  t.true(checkUrl('http://localhost:4000/', allow(['127.0.0.0/8', '::1/128'])).allowed);
+  t.regex(reasonOf('http://10.1.2.3/', allow([])), /private address \(10\.0\.0\.0\/8\); only public addresses are reachable: add 10\.0\.0\.0\/8 to HERALD_ALLOW_PRIVATE_NETWORKS/);
+  t.regex(reasonOf('http://[::1]/', allow(['127.0.0.0/8'])), /add ::1\/128 to HERALD_ALLOW_PRIVATE_NETWORKS/);
+});

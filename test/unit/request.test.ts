@@ -1,7 +1,8 @@
 import test from 'ava';
 import { Webhook } from 'standardwebhooks';
 import { buildWebhookRequest } from '../../src/delivery/request.ts';
-import { generateSecret } from '../../src/delivery/sign.ts';
+import { generateSecret, generateSigningKey, publicKeyOf } from '../../src/delivery/sign.ts';
+import { v1aMatches } from '../helpers/ed25519.ts';
 import { presentEvent, type StoredEvent } from '../../src/presenters/events.ts';
 
 const row = {
@@ -40,6 +41,14 @@ test('one v1 signature per secret, each verifying with the public library', (t) 
   t.is(request.headers['webhook-signature'].split(' ').length, 2);
   for (const secret of secrets) t.deepEqual(new Webhook(secret).verify(request.body, request.headers), envelope);
   t.throws(() => new Webhook(generateSecret()).verify(request.body, request.headers));
+});
+
+test('a whsk_ key signs v1a beside a whsec_ secret\'s v1: each verifies with its own key', (t) => {
+  const [v1a, v1] = [generateSigningKey('v1a'), generateSecret()];
+  const request = buildWebhookRequest(event, [v1a, v1], 1, new Date());
+  t.deepEqual(request.headers['webhook-signature'].split(' ').map((s) => s.split(',')[0]), ['v1a', 'v1']);
+  t.is(v1aMatches(request, publicKeyOf(v1a)), 1);
+  t.deepEqual(new Webhook(v1).verify(request.body, request.headers), envelope);
 });
 
 test('the same inputs give the same request (a retry differs only in timestamp and attempt)', (t) => {

@@ -287,7 +287,9 @@ ${next}`;
         if (errors) return detail(req, req.params.id, { revealErrors: errors, status: 422 });
         throw err;
       }
-      return detail(req, req.params.id, { secret: await revealSecret(req.services, req.auth, req.params.id) });
+      // A v1a endpoint shows its whpk_ public key (its private key never leaves Herald).
+      const shown = await revealSecret(req.services, req.auth, req.params.id);
+      return detail(req, req.params.id, { secret: 'secret' in shown ? shown.secret : shown.public_key });
     },
   }),
   page({

@@ -54,16 +54,16 @@ export const endpointRoutes = [
     },
   }),
   route({
-    method: 'get', path: '/v1/webhook-endpoints/:id/secret', summary: 'Reveal the signing secret', tag, access: write,
+    method: 'get', path: '/v1/webhook-endpoints/:id/secret', summary: 'Reveal what verifies the signatures: the v1 secret, or the v1a public key', tag, access: write,
     response: { status: 200, schema: EndpointSecret },
-    handle: async ({ params, auth, services }) => ({ status: 200, body: { secret: await revealSecret(services, auth, params.id) } }),
+    handle: async ({ params, auth, services }) => ({ status: 200, body: await revealSecret(services, auth, params.id) }),
   }),
   route({
     method: 'post', path: '/v1/webhook-endpoints/:id/rotate-secret', summary: 'Rotate the signing secret; the previous ones keep signing for the overlap', tag,
     access: write, body: SecretRotation,
     response: { status: 200, schema: RotationResult },
     handle: async ({ params, body, auth, services }) => {
-      const until = await rotateSecret(services, auth, params.id, body.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS);
+      const until = await rotateSecret(services, auth, params.id, body.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS, body.signature_scheme);
       return { status: 200, body: presentRotation(params.id, until) };
     },
   }),

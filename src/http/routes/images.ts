@@ -48,7 +48,7 @@ export const imageRoutes = [
   }),
   route({
     method: 'get', path: '/v1/images/:id/content', summary: 'The bytes of an uploaded image (a URL reference has none: 404)', tag, access: read,
-    response: { status: 200, binary: IMAGE_UPLOAD.types, description: 'The image, with a strong ETag; If-None-Match with it answers 304' },
+    response: { status: 200, binary: IMAGE_UPLOAD.types, description: 'The image, with a strong ETag; If-None-Match with it answers 304' }, conditional: true,
     handle: async ({ params, auth, http, services }) => {
       const image = await imageContent(services, auth, params.id);
       return conditional(http.get('if-none-match'), image.bytes, imageHeaders(image.contentType, 'private, max-age=60'), image.etag);

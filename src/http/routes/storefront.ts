@@ -30,7 +30,7 @@ const token = (http: Context) => http.get('cart-token') || undefined;
 export const storefrontRoutes = [
   route({
     method: 'get', path: '/storefront/v1/products', summary: 'List the shop\'s active products (shop from the Host header)', tag, access,
-    query: ListQuery, response: { status: 200, schema: listOf(PublicProduct), description: cached },
+    query: ListQuery, response: { status: 200, schema: listOf(PublicProduct), description: cached }, conditional: true,
     handle: async ({ query, auth, http, services }) => {
       const rows = await shopProducts(services, auth, { limit: query.limit, startingAfter: query.starting_after });
       return cacheable(http, toPage(rows, query.limit, presentPublicProduct));
@@ -38,12 +38,12 @@ export const storefrontRoutes = [
   }),
   route({
     method: 'get', path: '/storefront/v1/products/:id', summary: 'Retrieve one of the shop\'s active products', tag, access,
-    response: { status: 200, schema: PublicProduct, description: cached }, errors: [400],
+    response: { status: 200, schema: PublicProduct, description: cached }, conditional: true, errors: [400],
     handle: async ({ params, auth, http, services }) => cacheable(http, presentPublicProduct(await shopProduct(services, auth, params.id))),
   }),
   route({
     method: 'get', path: '/storefront/v1/images/:id', summary: 'An uploaded image of one of the shop\'s active products', tag, access,
-    response: { status: 200, binary: IMAGE_UPLOAD.types, description: cached },
+    response: { status: 200, binary: IMAGE_UPLOAD.types, description: cached }, conditional: true,
     handle: async ({ params, auth, http, services }) => {
       const image = await shopImage(services, auth, params.id);
       return conditional(http.get('if-none-match'), image.bytes, imageHeaders(image.contentType, PUBLIC_CACHE['cache-control']), image.etag);
@@ -51,12 +51,12 @@ export const storefrontRoutes = [
   }),
   route({
     method: 'get', path: '/storefront/v1/shop', summary: 'The shop\'s public settings (name, currency, time zone, locale, support email)', tag, access,
-    response: { status: 200, schema: Shop, description: cached },
+    response: { status: 200, schema: Shop, description: cached }, conditional: true,
     handle: async ({ auth, http, services }) => cacheable(http, presentShop(await shopSettings(services, auth))),
   }),
   route({
     method: 'get', path: '/storefront/v1/pages/:handle', summary: 'A published page, its Markdown rendered as body_html', tag, access,
-    response: { status: 200, schema: PublicPage, description: cached },
+    response: { status: 200, schema: PublicPage, description: cached }, conditional: true,
     handle: async ({ params, auth, http, services }) => {
       const { row, html } = await shopContent(services, auth, 'pages', params.handle);
       return cacheable(http, presentPublicPage(row, html));
@@ -64,7 +64,7 @@ export const storefrontRoutes = [
   }),
   route({
     method: 'get', path: '/storefront/v1/posts', summary: 'Published blog posts, most recently published first (optionally with a tag)', tag, access,
-    query: PublishedPostQuery, response: { status: 200, schema: listOf(PublicPost), description: cached },
+    query: PublishedPostQuery, response: { status: 200, schema: listOf(PublicPost), description: cached }, conditional: true,
     handle: async ({ query, auth, http, services }) => {
       const rows = await shopPosts(services, auth, { limit: query.limit, startingAfter: query.starting_after, tag: query.tag });
       return cacheable(http, toPage(rows, query.limit, (r) => presentPublicPost(r.row, r.html)));
@@ -72,7 +72,7 @@ export const storefrontRoutes = [
   }),
   route({
     method: 'get', path: '/storefront/v1/posts/:handle', summary: 'A published blog post, its Markdown rendered as body_html', tag, access,
-    response: { status: 200, schema: PublicPost, description: cached },
+    response: { status: 200, schema: PublicPost, description: cached }, conditional: true,
     handle: async ({ params, auth, http, services }) => {
       const { row, html } = await shopContent(services, auth, 'posts', params.handle);
       return cacheable(http, presentPublicPost(row, html));
@@ -88,24 +88,24 @@ export const storefrontRoutes = [
   }),
   route({
     method: 'get', path: '/storefront/v1/carts/:id', summary: 'Retrieve a cart', tag, access,
-    response: { status: 200, schema: Cart, description: held },
+    response: { status: 200, schema: Cart, description: held }, cartToken: true,
     handle: async ({ params, auth, http, services }) => ({ status: 200, body: presentCart(await getHeldCart(services, auth, params.id, token(http))), headers: PRIVATE }),
   }),
   route({
     method: 'post', path: '/storefront/v1/carts/:id/items', summary: 'Add a variant to the cart (at most 50 lines, 1–999 each; the same variant adds to its line)',
-    tag, access, body: CartLine, response: { status: 201, schema: Cart, description: held }, errors: [409, 422],
+    tag, access, body: CartLine, response: { status: 201, schema: Cart, description: held }, cartToken: true, errors: [409, 422],
     handle: async ({ params, body, auth, http, services }) => ({ status: 201, body: presentCart(await addCartItem(services, auth, params.id, token(http), body)), headers: PRIVATE }),
   }),
   route({
     method: 'patch', path: '/storefront/v1/carts/:id/items/:item_id', summary: 'Change a line\'s quantity (1–999)', tag, access, body: CartItemPatch,
-    response: { status: 200, schema: Cart, description: held }, errors: [409, 422],
+    response: { status: 200, schema: Cart, description: held }, cartToken: true, errors: [409, 422],
     handle: async ({ params, body, auth, http, services }) => ({
       status: 200, body: presentCart(await setCartItemQuantity(services, auth, params.id, token(http), params.item_id, body.quantity)), headers: PRIVATE,
     }),
   }),
   route({
     method: 'delete', path: '/storefront/v1/carts/:id/items/:item_id', summary: 'Remove a line from the cart', tag, access,
-    response: { status: 204, description: held }, errors: [409],
+    response: { status: 204, description: held }, cartToken: true, errors: [409],
     handle: async ({ params, auth, http, services }) => {
       await removeCartItem(services, auth, params.id, token(http), params.item_id);
       return { status: 204, headers: PRIVATE };
@@ -113,7 +113,7 @@ export const storefrontRoutes = [
   }),
   route({
     method: 'post', path: '/storefront/v1/carts/:id/checkout', summary: 'Check out the cart: a checkout quoting its totals for 24 hours', tag, access,
-    body: NewCheckout, response: { status: 201, schema: Checkout, description: held }, errors: [409, 422],
+    body: NewCheckout, response: { status: 201, schema: Checkout, description: held }, cartToken: true, errors: [409, 422],
     handle: async ({ params, body, auth, http, services }) => ({
       status: 201, body: presentCheckout(await createCheckout(services, auth, params.id, token(http), body)), headers: PRIVATE,
     }),
@@ -122,7 +122,7 @@ export const storefrontRoutes = [
     method: 'post', path: '/storefront/v1/checkouts/:id/complete',
     summary: 'Complete a checkout: a pending order that holds its stock and coupon (409 when short, expired or already completed)', tag, access,
     response: { status: 200, schema: CompletedCheckout, description: `${held} (the checkout's cart's token)` },
-    errors: [409],
+    errors: [409], cartToken: true,
     handle: async ({ params, auth, http, services }) => {
       const { checkout, order } = await completeCheckout(services, auth, params.id, token(http));
       return { status: 200, body: presentCompletedCheckout(checkout, order), headers: PRIVATE };

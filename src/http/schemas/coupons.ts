@@ -28,7 +28,7 @@ export const NewCoupon = z.strictObject({
   if (c.amount_off !== undefined && c.currency === undefined) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'required with amount_off' });
   if (c.percent_off !== undefined && c.currency !== undefined) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'only with amount_off' });
   orderedWindow(c, ctx);
-});
+}).meta({ id: 'NewCoupon' });
 
 /** The discount itself is fixed once created (orders already carry it); its terms may change. */
-export const CouponPatch = z.strictObject({ ...Window, metadata: MetadataPatch.optional() }).superRefine(orderedWindow);
+export const CouponPatch = z.strictObject({ ...Window, metadata: MetadataPatch.optional() }).superRefine(orderedWindow).meta({ id: 'CouponPatch' });

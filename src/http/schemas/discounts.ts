@@ -34,7 +34,7 @@ export const NewDiscount = z.strictObject({
   if (d.currency === undefined && d.amount_off !== undefined) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'required with amount_off' });
   if (d.currency === undefined && d.min_subtotal != null) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'required with min_subtotal' });
   orderedWindow(d, ctx);
-});
+}).meta({ id: 'NewDiscount' });
 
 /** The value (percent or amount, currency) is fixed once created; the terms may change. */
-export const DiscountPatch = z.strictObject({ name: Name.optional(), ...Terms, metadata: MetadataPatch.optional() }).superRefine(orderedWindow);
+export const DiscountPatch = z.strictObject({ name: Name.optional(), ...Terms, metadata: MetadataPatch.optional() }).superRefine(orderedWindow).meta({ id: 'DiscountPatch' });

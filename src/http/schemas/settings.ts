@@ -20,4 +20,4 @@ export const SettingsPatch = z.strictObject({
   support_email: z.email().max(320).nullable().optional(),
   order_number_prefix: z.string().max(20).regex(/^[\x20-\x7e]*$/, 'printable ASCII').optional()
     .describe('Shown before each new order\'s number (orders keep the name they were given)'),
-});
+}).meta({ id: 'SettingsPatch' });
