@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freshDatabase, heraldEnv, startHerald, startReceivers, startServer, topStatements, type Receivers, type Server } from './cluster.ts';
-import { burst, steady, type Shape } from './delivery.ts';
+import { burst, startShape, steady, type Shape } from './delivery.ts';
 import { addFinishedJobs, barePgBoss, drain, prepareBacklog, type DrainResult } from './drain.ts';
 import { dashboardLatency } from './dashboard.ts';
+import { pruneUnderLoad } from './retention.ts';
 import { fairness, orderedDrain, rateLimited } from './flows.ts';
 import { ordersVersusSql, type OrdersResult } from './orders.ts';
 import { lineChart } from './svg.ts';
@@ -223,6 +224,25 @@ async function dashboardScenario(server: Server): Promise<void> {
   });
 }
 
+/** Row 10: steady delivery while retention prunes a 1,000,000-row history. */
+async function retentionScenario(server: Server, receivers: Receivers): Promise<void> {
+  await withDatabase(server, async (db, logDir) => {
+    const env = heraldEnv(db, logDir);
+    const processes = await startShape('api+worker', env, 'retention');
+    try {
+      const r = await pruneUnderLoad({ ownerDatabaseUrl: db.url, apiUrl: processes.apiUrl, adminToken: env.adminToken, receiverPorts: receivers.ports, log });
+      const ratio = r.pruning.p99Ms / r.baseline.p99Ms;
+      add({
+        scenario: `10 steady delivery while retention prunes ${r.pruning.rowsRemoved.toLocaleString('en-US')} rows`, shape: 'api+worker',
+        result: `p50 ${ms(r.pruning.p50Ms)}, p99 ${ms(r.pruning.p99Ms)} (alone: ${ms(r.baseline.p50Ms)}, ${ms(r.baseline.p99Ms)}; × ${ratio.toFixed(2)}); pruned in ${r.pruning.seconds.toFixed(0)} s; inserts ${r.blockedInserts ? '**blocked**' : 'never blocked'}`,
+        target: '(reported; inserts never blocked)', met: !r.blockedInserts, rss: processes.peakRssMb(),
+      });
+    } finally {
+      await processes.stop();
+    }
+  });
+}
+
 function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
@@ -265,6 +285,7 @@ async function main() {
     if (runs(4)) steadyTimeline = await steadyScenarios(server, receivers);
     await guaranteeScenarios(server);
     if (SIZES.dashboard && runs(9)) await dashboardScenario(server);
+    if (SIZES.dashboard && runs(10)) await retentionScenario(server, receivers);
   } finally {
     await stop();
   }

@@ -100,7 +100,8 @@ export async function flowStates(tx: Tx, scope: TenantScope, flows: Flow[]): Pro
 /**
  * Releases each flow's waiting deliveries, in position order, as far as its room allows
  * (`capacity` less the deliveries in flight), with their next attempt due now; read and written
- * under the flows' locks where they are ordered (a delivery two releasers pick is released once).
+ * under the flows' locks where they are ordered; two releasers at once take different deliveries
+ * (the rows are locked as picked, skipping those another holds).
  * Returns the released deliveries and the attempt each makes next.
  */
 export async function releaseWaiting(
@@ -119,7 +120,7 @@ export async function releaseWaiting(
             select p.id from room r cross join lateral (
               select d.id from deliveries d
                where d.tenant_id = $1::uuid and d.mode = $2 and d.endpoint_id = r.endpoint_id and d.flow = r.flow and d.parked
-               order by d.position limit greatest(r.n, 0)
+               order by d.position limit greatest(r.n, 0) for update skip locked
             ) p
           )
      update deliveries d set parked = false, next_attempt_at = $6::timestamptz, updated_at = clock_timestamp()
