@@ -2,7 +2,6 @@
 // API's own schemas: a URL refused by the address rules is shown beside the field), and an
 // endpoint's page: statistics, its deliveries, a test event, the secret (shown after the password
 // is entered again) and its rotation, and replays (counted first, then confirmed).
-import type { z } from 'zod';
 import { EndpointPatch, NewEndpoint, Replay, SecretRotation } from '../../http/schemas/endpoints.ts';
 import { PasswordForm } from '../../http/schemas/dashboard.ts';
 import { presentEndpoint } from '../../presenters/endpoints.ts';
@@ -12,6 +11,7 @@ import {
   createEndpoint, DEFAULT_OVERLAP_SECONDS, deleteEndpoint, getEndpoint, patchEndpoint, revealSecret, rotateSecret,
 } from '../../services/endpoints.ts';
 import { RESERVED_NAMESPACES } from '../../services/events.ts';
+import { ORDERINGS } from '../../services/flows.ts';
 import { replayEvents, sendTestEvent } from '../../services/replay.ts';
 import { confirmPassword } from '../../services/sessions.ts';
 import type { EndpointRow } from '../../db/endpoints.ts';
@@ -23,19 +23,12 @@ import { csrfField, render } from '../layout.ts';
 import { deliveryRows } from './deliveries.ts';
 
 const PAGE_SIZE = 25;
+const ORDERING_LABELS: Record<(typeof ORDERINGS)[number], string> = {
+  none: 'none: in parallel', key: 'key: one at a time per ordering key', fifo: 'fifo: one at a time, in commit order',
+};
 const WILDCARDS = ['*', ...RESERVED_NAMESPACES.filter((ns) => ns !== 'webhook').map((ns) => `${ns}.*`)];
 const OVERLAPS = [['0', 'none: the old secret stops now'], ['3600', '1 hour'], ['86400', '24 hours (default)'], ['604800', '7 days']] as const;
 
-// Fields the endpoint schema may gain (issue 11: `ordering`, `rate_limit`): the form shows them
-// when, and only when, the API's schema has them.
-const shape = NewEndpoint.shape as Record<string, z.ZodType>;
-function enumOptions(schema: z.ZodType | undefined): string[] | undefined {
-  let s = schema as unknown as { options?: string[]; unwrap?: () => unknown } | undefined;
-  for (let i = 0; s && !Array.isArray(s.options) && typeof s.unwrap === 'function' && i < 5; i++) s = s.unwrap() as typeof s;
-  return Array.isArray(s?.options) ? s.options : undefined;
-}
-const ORDERING = enumOptions(shape.ordering);
-const HAS_RATE_LIMIT = 'rate_limit' in shape;
 
 /** The form's fields as the API's body: checked wildcards plus typed types, optional fields when the schema has them. */
 function endpointBody(form: URLSearchParams, editing: boolean): Record<string, unknown> {
@@ -44,12 +37,10 @@ function endpointBody(form: URLSearchParams, editing: boolean): Record<string, u
   const body: Record<string, unknown> = { url: form.get('url')?.trim() ?? '', event_types: types };
   if (description || editing) body.description = description || null;
   if (editing) body.enabled = form.get('enabled') === 'on';
-  if (ORDERING && form.get('ordering')) body.ordering = form.get('ordering');
-  if (HAS_RATE_LIMIT) {
-    const limit = form.get('rate_limit')?.trim() ?? '';
-    if (limit) body.rate_limit = /^\d{1,9}$/.test(limit) ? Number(limit) : limit;
-    else if (editing) body.rate_limit = null;
-  }
+  if (form.get('ordering')) body.ordering = form.get('ordering');
+  const limit = form.get('rate_limit')?.trim() ?? '';
+  if (limit) body.rate_limit = /^\d{1,9}$/.test(limit) ? Number(limit) : limit;
+  else if (editing) body.rate_limit = null;
   return body;
 }
 
@@ -79,8 +70,8 @@ function endpointForm(req: PageRequest, action: string, values: FormValues, erro
     ${errors?.event_types ? html`<p class="error" id="f-event_types-error">${errors.event_types}</p>` : ''}
   </fieldset>
   ${field({ label: 'Description', name: 'description', value: values.description, errors })}
-  ${ORDERING ? select({ label: 'Ordering', name: 'ordering', options: ORDERING.map((o) => [o, o] as const), value: String(values.ordering ?? ORDERING[0]), errors }) : ''}
-  ${HAS_RATE_LIMIT ? field({ label: 'Rate limit (attempts per second)', name: 'rate_limit', type: 'number', value: values.rate_limit ?? '', errors, hint: 'Empty: no limit.' }) : ''}
+  ${select({ label: 'Ordering', name: 'ordering', options: ORDERINGS.map((o) => [o, ORDERING_LABELS[o]] as const), value: String(values.ordering ?? 'none'), errors })}
+  ${field({ label: 'Rate limit (attempts per second)', name: 'rate_limit', type: 'number', value: values.rate_limit ?? '', errors, hint: 'Empty: no limit.' })}
   ${editing ? html`<div class="field"><label><input type="checkbox" name="enabled"${values.enabled ? html` checked` : ''}> Enabled</label></div>` : ''}
   <button type="submit">${editing ? 'Save' : 'Create endpoint'}</button>
 </form>`;
@@ -104,7 +95,6 @@ async function detail(req: PageRequest, id: string, extras: DetailExtras = {}) {
   const { services, auth, session } = req;
   const { endpoint, stats } = await getEndpoint(services, auth, id);
   const deliveries = await listDeliveriesOf(services, auth, { limit: 10, endpointId: id });
-  const shown = presentEndpoint(endpoint) as Record<string, unknown>;
   const now = services.clock.now();
   const replayValues = extras.replayValues ?? { since: inputTime(new Date(now.getTime() - 3_600_000)), until: '' };
   const action = `${BASE}/endpoints/${endpoint.id}`;
@@ -116,8 +106,9 @@ async function detail(req: PageRequest, id: string, extras: DetailExtras = {}) {
   <dt>Status</dt><dd>${statusOf(endpoint)}</dd>
   <dt>Event types</dt><dd>${endpoint.event_types.join(', ')}</dd>
   <dt>Description</dt><dd>${endpoint.description ?? '—'}</dd>
-  ${'ordering' in shown ? html`<dt>Ordering</dt><dd>${String(shown.ordering)}</dd>` : ''}
-  ${'rate_limit' in shown ? html`<dt>Rate limit</dt><dd>${shown.rate_limit === null ? 'none' : `${String(shown.rate_limit)} per second`}</dd>` : ''}
+  <dt>Ordering</dt><dd>${ORDERING_LABELS[endpoint.ordering]}</dd>
+  <dt>Rate limit</dt><dd>${endpoint.rate_limit === null ? 'none' : `${endpoint.rate_limit} per second`}</dd>
+  ${endpoint.paused_until && endpoint.paused_until > now ? html`<dt>Paused until</dt><dd>${formatTime(endpoint.paused_until)} (it answered 429 or 503 with Retry-After)</dd>` : ''}
   <dt>Created</dt><dd>${formatTime(endpoint.created_at)}</dd>
 </dl>
 <section aria-labelledby="stats-title">
