@@ -2,6 +2,7 @@
 // jobs as Herald drains deliveries, on the same server, with the deliver queue's options, batches
 // of 100 and burstWhenBatchFull. What pg-boss alone costs per job on this machine.
 // Usage (from bench/index.ts): node bench/bare-boss.ts <database url> <jobs>
+import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { DELIVER_QUEUE_OPTIONS } from '../src/queue/index.ts';
 
@@ -15,6 +16,12 @@ await boss.createQueue(QUEUE, DELIVER_QUEUE_OPTIONS);
 for (let i = 0; i < count; i += 1_000) {
   await boss.insert(QUEUE, Array.from({ length: Math.min(1_000, count - i) }, (_, j) => ({ data: { n: i + j } })));
 }
+// Fresh statistics, as Herald's drain gets: on stale ones pg-boss's fetch plan swings the
+// baseline between ~1k and ~15k jobs/s from run to run.
+const owner = new pg.Client({ connectionString: url });
+await owner.connect();
+await owner.query('analyze pgboss.job');
+await owner.end();
 let done = 0;
 let first = 0;
 const finished = new Promise<void>((resolve) => {

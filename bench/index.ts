@@ -205,21 +205,21 @@ async function orderingScenario(server: Server): Promise<void> {
   });
 }
 
-/** Row 9: every dashboard page with 1,000,000 attempts in the tenant's history. */
+/** Row 9: every dashboard page with 1,000,000 attempts in the tenant's history (with the worker that keeps the rollups). */
 async function dashboardScenario(server: Server): Promise<void> {
   await withDatabase(server, async (db, logDir) => {
     const env = heraldEnv(db, logDir);
-    const api = await startHerald('api', env, 'dashboard-api');
+    const processes = await startShape('api+worker', env, 'dashboard');
     try {
-      const pages = await dashboardLatency({ ownerDatabaseUrl: db.url, apiUrl: `http://127.0.0.1:${api.port}`, adminToken: env.adminToken, log });
-      const worst = pages.reduce((w, p) => (p.p99Ms > w.p99Ms ? p : w));
+      const pages = await dashboardLatency({ ownerDatabaseUrl: db.url, apiUrl: processes.apiUrl, adminToken: env.adminToken, log });
+      const worst = pages.reduce((w, p) => (Math.max(p.p99Ms, p.firstMs) > Math.max(w.p99Ms, w.firstMs) ? p : w));
       add({
-        scenario: `9 every dashboard page (${pages.length}), a tenant with 1,000,000 attempts over 30 days`, shape: 'api',
-        result: `worst p99 ${ms(worst.p99Ms)} (${worst.page}); p50 ${ms(Math.min(...pages.map((p) => p.p50Ms)))}–${ms(Math.max(...pages.map((p) => p.p50Ms)))}`,
-        target: 'every page ≤ 300 ms', met: pages.every((p) => p.p99Ms <= 300), rss: { api: api.peakRssMb() },
+        scenario: `9 every dashboard page (${pages.length}), a tenant with 1,000,000 attempts over 30 days`, shape: 'api+worker',
+        result: `worst ${ms(Math.max(worst.p99Ms, worst.firstMs))} (${worst.page}, first view or p99); p50 ${ms(Math.min(...pages.map((p) => p.p50Ms)))}–${ms(Math.max(...pages.map((p) => p.p50Ms)))}`,
+        target: 'every page ≤ 300 ms', met: pages.every((p) => p.p99Ms <= 300 && p.firstMs <= 300), rss: processes.peakRssMb(),
       });
     } finally {
-      await api.stop();
+      await processes.stop();
     }
   });
 }

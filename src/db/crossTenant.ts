@@ -95,6 +95,15 @@ export async function stalledFlows(pool: Pool, capacity: number, limit: number):
   return rows;
 }
 
+/**
+ * Why: the worker keeps every active scope's dashboard rollups up to date (sql/061), so no
+ * overview pays for a long roll-up. Scopes only, stalest first, at most `limit`.
+ */
+export async function dashboardScopesDue(pool: Pool, reachFrom: Date, checkedBefore: Date, limit: number): Promise<Array<{ tenant_id: string; mode: Mode }>> {
+  const { rows } = await pool.query('select tenant_id, mode from dashboard_scopes_due($1, $2, $3)', [reachFrom, checkedBefore, limit]);
+  return rows;
+}
+
 /** Why: metrics report the whole system's backlog. Counts only: events waiting for dispatch, the oldest one's wait in seconds. */
 export async function outboxBacklog(pool: Pool): Promise<{ depth: number; waited: number }> {
   const { rows } = await pool.query('select depth::int, coalesce(extract(epoch from now() - oldest), 0)::float8 as waited from outbox_backlog()');

@@ -108,11 +108,15 @@ export async function rollUpDeliveries(tx: Tx, scope: TenantScope, from: Date, u
 export async function rollUpDeliveryHours(tx: Tx, scope: TenantScope, hours: Date[]): Promise<void> {
   if (!hours.length) return;
   await tx.query(
+    // One index range per hour (lateral): a join over the array let the planner, which guesses
+    // its length, hash the tenant's whole history (~160 ms a look with 740,000 deliveries).
     `insert into dashboard_hours (tenant_id, mode, hour, pending, retrying, delivered, failed, cancelled)
-     select $1::uuid, $2, h.hour, ${DELIVERY_COUNTS}
+     select $1::uuid, $2, h.hour, c.*
        from unnest($3::timestamptz[]) as h (hour)
-       left join deliveries d on d.tenant_id = $1::uuid and d.mode = $2 and d.created_at >= h.hour and d.created_at < h.hour + interval '1 hour'
-      group by h.hour
+      cross join lateral (
+        select ${DELIVERY_COUNTS} from deliveries d
+         where d.tenant_id = $1::uuid and d.mode = $2 and d.created_at >= h.hour and d.created_at < h.hour + interval '1 hour'
+      ) as c
      ${DELIVERY_UPSERT}`,
     [scope.tenantId, scope.mode, hours],
   );

@@ -3,7 +3,7 @@
 // it per tenant and mode, from Herald's own tables, under withTenant like every service.
 //
 // Staying fast with a million attempts: hours that have passed are read from hourly rollups
-// (dashboard_hours), which this module brings up to date as it reads — an hour is rolled up once
+// (dashboard_hours), which the worker (keepRollupsUpToDate) and each overview bring up to date — an hour is rolled up once
 // it is over (plus SEAL_DELAY for attempts still being recorded), and rolled up again when any of
 // its deliveries changed since the last look (a retry, a cancellation: deliveries.updated_at).
 // The hours still running are read from the deliveries and attempts themselves.
@@ -12,6 +12,7 @@ import {
   changedDeliveryHours, deliveryBacklog, disabledEndpoints, dropRollupsBefore, endpointFailures, LATENCY_BOUNDS, livePeriods, lockRollupMarks,
   rolledUpHours, rollUpAttempts, rollUpDeliveries, rollUpDeliveryHours, saveRollupMarks, type DisabledEndpoint, type PeriodRow,
 } from '../db/dashboard.ts';
+import { dashboardScopesDue } from '../db/crossTenant.ts';
 import { listEndpoints, type EndpointRow } from '../db/endpoints.ts';
 import type { Tx } from '../db/pool.ts';
 import { withTenant } from '../db/tenant.ts';
@@ -170,32 +171,57 @@ async function bringRollupsUpToDate(tx: Tx, scope: TenantScope, wantFrom: number
   return { from: Math.min(from, until), until };
 }
 
+/** Hours one step rolls up: each step is its own short transaction (tens of ms for a busy tenant), so an overview waits little for the marks. */
+const ROLL_UP_STEP_MS = 12 * HOUR;
+
+/** Where the 30-day range starts now: as far back as any overview reads. */
+const longestFrom = (now: Date) => floorTo(now.getTime(), RANGES['30d'].bucketMs) - (RANGES['30d'].buckets - 1) * RANGES['30d'].bucketMs;
+
+/** Brings a scope's rollups up to date back to `longest`, in steps of 12 hours. */
+async function rollUpBackTo(services: ServiceContext, scope: TenantScope, longest: number): Promise<void> {
+  for (let i = 0; i < 70; i++) {
+    const span = await withTenant(services.pool, scope, (tx) => bringRollupsUpToDate(tx, scope, longest, services.clock.now(), ROLL_UP_STEP_MS));
+    if (span.from <= longest) return;
+  }
+}
+
 // Scopes whose 30-day rollups are being brought up to date in the background.
 const warming = new Set<string>();
 
-/** Hours one background step rolls up: each step is its own short transaction (tens of ms for a busy tenant), so an overview waits little for the marks. */
-const WARM_UP_STEP_MS = 12 * HOUR;
-
 /**
  * A shorter range was viewed over rollups that do not reach 30 days back: roll the rest up now, in
- * the background and in steps of 12 hours, so the longer ranges are ready when they are asked for
- * (the first look back over a long history is the one costly roll-up).
+ * the background, so the longer ranges are ready when they are asked for. (The worker does the
+ * same for every active scope, keepRollupsUpToDate; this covers a history it has not reached yet.)
  */
 function warmUpLongRanges(services: ServiceContext, scope: TenantScope, longest: number): void {
   const key = `${scope.tenantId}/${scope.mode}`;
   if (warming.has(key)) return;
   warming.add(key);
-  const step = async () => {
-    for (let i = 0; i < 70; i++) {
-      const span = await withTenant(services.pool, scope, (tx) => bringRollupsUpToDate(tx, scope, longest, services.clock.now(), WARM_UP_STEP_MS));
-      if (span.from <= longest) return;
-    }
-  };
   setImmediate(() => {
-    step()
+    rollUpBackTo(services, scope, longest)
       .catch((err) => services.logger.warn({ err, tenant_id: scope.tenantId }, 'dashboard: rolling up 30 days in the background failed'))
       .finally(() => warming.delete(key));
   });
+}
+
+/** A busy scope is looked at by the worker this often, so an overview rolls up at most this much change itself (plus CHANGE_SLACK_MS). */
+const WORKER_LOOK_EVERY_MS = 5 * MINUTE;
+/** Scopes one round looks at, stalest first; the rest wait for the next round. */
+const SCOPES_PER_ROUND = 500;
+
+/**
+ * One round of the worker's upkeep of the rollups (workers/housekeeping.ts): every scope with
+ * deliveries in the last 31 days gets rollups reaching 30 days back, then a look every 5 minutes
+ * while its deliveries change. So the first 30-day overview of a long history costs what any other
+ * look costs, and the overview's own roll-up is only the last few minutes' changes. Returns how
+ * many scopes it brought up to date.
+ */
+export async function keepRollupsUpToDate(services: ServiceContext): Promise<number> {
+  const now = services.clock.now();
+  const longest = longestFrom(now);
+  const due = await dashboardScopesDue(services.pool, new Date(longest), new Date(now.getTime() - WORKER_LOOK_EVERY_MS), SCOPES_PER_ROUND);
+  for (const row of due) await rollUpBackTo(services, { tenantId: row.tenant_id, mode: row.mode }, longest);
+  return due.length;
 }
 
 export async function overview(services: ServiceContext, scope: TenantScope, range: RangeName): Promise<Overview> {
@@ -203,7 +229,7 @@ export async function overview(services: ServiceContext, scope: TenantScope, ran
   const now = clock.now();
   const { bucketMs, buckets } = RANGES[range];
   const from = floorTo(now.getTime(), bucketMs) - (buckets - 1) * bucketMs;
-  const longest = floorTo(now.getTime(), RANGES['30d'].bucketMs) - (RANGES['30d'].buckets - 1) * RANGES['30d'].bucketMs;
+  const longest = longestFrom(now);
   let coveredFrom = longest;
   const result = await withTenant(pool, scope, async (tx) => {
     // Buckets under an hour (the last hour's) are read raw; hourly rollups cannot be cut.

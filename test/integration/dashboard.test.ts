@@ -5,6 +5,8 @@ import { randomInt } from 'node:crypto';
 import test from 'ava';
 import { startApi, type TestApi } from '../helpers/api.ts';
 import { createTenant } from '../helpers/factories.ts';
+import { dashboardScopesDue } from '../../src/db/crossTenant.ts';
+import { keepRollupsUpToDate } from '../../src/services/dashboard.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -241,4 +243,35 @@ test('the overview over rolled-up hours equals the rows themselves, follows late
   t.deepEqual(other30, { ...zero, delivered: 1, failed: 1, total: 2 });
   const page = (await client.get('/dashboard?range=24h')).text;
   t.regex(page, /id="first-attempt-success">33\.3 %/, 'first attempts of the day: 1 of 3 answered 2xx');
+});
+
+test('the worker rolls every active tenant\'s 30 days up, so the first 30-day overview of a history has nothing long left to roll up', async (t) => {
+  const a = await owner();
+  const b = await owner();
+  const endpoint = await api.request('POST', '/v1/webhook-endpoints', { token: a.key, body: { url: 'https://example.com/h', event_types: ['*'] } });
+  const other = await api.request('POST', '/v1/webhook-endpoints', { token: b.key, body: { url: 'https://example.com/h', event_types: ['*'] } });
+  await arrange(api, a.tenant.id, endpoint.body.id, [
+    { hoursAgo: 24 * 25, status: 'delivered', attempts: 1, ok: true }, { hoursAgo: 24 * 10, status: 'failed', attempts: 3 },
+    { hoursAgo: 30, status: 'delivered', attempts: 2, ok: true },
+  ]);
+  await arrange(api, b.tenant.id, other.body.id, [{ hoursAgo: 24 * 20, status: 'delivered', attempts: 1, ok: true }]);
+  const marks = async (tenantId: string) => (await api.db.owner.query('select covered_from, sealed_until from dashboard_rollups where tenant_id = $1', [tenantId])).rows;
+  t.deepEqual(await marks(a.tenant.id), [], 'nobody has looked yet');
+
+  t.true(await keepRollupsUpToDate(api.services) >= 2, 'a worker round');
+  const now = api.clock.now().getTime();
+  for (const tenantId of [a.tenant.id, b.tenant.id]) {
+    const [m] = await marks(tenantId);
+    t.true(m.covered_from.getTime() <= now - 29 * 86_400_000, 'the rollups reach the 30-day range\'s start');
+    t.true(m.sealed_until.getTime() >= now - 2 * 3_600_000, 'and the last hour that is over');
+  }
+  const hours = async (tenantId: string) => (await api.db.owner.query('select sum(attempts)::int as n from dashboard_hours where tenant_id = $1', [tenantId])).rows[0].n;
+  t.is(await hours(a.tenant.id), 6, 'tenant A\'s attempts, rolled up in its own rows');
+  t.is(await hours(b.tenant.id), 1);
+  const due = await dashboardScopesDue(api.db.app, new Date(now - 29 * 86_400_000), new Date(now - 300_000), 10_000);
+  t.false(due.some((s) => s.tenant_id === a.tenant.id || s.tenant_id === b.tenant.id), 'not due again until its deliveries change and 5 minutes pass');
+
+  const zero = { pending: 0, retrying: 0, delivered: 0, failed: 0, cancelled: 0 };
+  t.deepEqual(await totals(await signedIn(api, a.email), '30d'), { ...zero, delivered: 2, failed: 1, total: 3 });
+  t.deepEqual(await totals(await signedIn(api, b.email), '30d'), { ...zero, delivered: 1, total: 1 });
 });
