@@ -8,6 +8,8 @@ export interface Received {
   headers: Record<string, string>;
   body: string;
   at: number;
+  /** When the answer was written (unset while held or delayed): how long the request was open here. */
+  answeredAt?: number;
 }
 
 export interface Reply {
@@ -38,13 +40,15 @@ export async function startReceiver(options: { host?: string; port?: number } = 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    received.push({ path: req.url ?? '/', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+    const entry: Received = { path: req.url ?? '/', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+    received.push(entry);
     const reply = replies.shift() ?? {};
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (reply.hold) await reply.hold;
     if (res.destroyed) return;
     res.writeHead(reply.status ?? 200, { 'content-type': 'text/plain', ...reply.headers });
     res.end(reply.body ?? 'ok');
+    entry.answeredAt = Date.now();
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, host, () => resolve()));
   const port = (server.address() as { port: number }).port;

@@ -17,9 +17,12 @@ async function slowReceiver(delayMs: number, requests: number): Promise<Receiver
   return r;
 }
 
-/** The most requests any of these receivers were answering at once (each answers after `delayMs`). */
-function mostAtOnce(receivers: Receiver[], delayMs: number): number {
-  const edges = receivers.flatMap((r) => r.received.flatMap((x) => [{ at: x.at, step: 1 }, { at: x.at + delayMs, step: -1 }]));
+/**
+ * The most requests these receivers held open at once, from each request's arrival to its answer
+ * (measured, not arrival + delay: a loaded event loop fires a timer early by its stale loop time).
+ */
+function mostAtOnce(receivers: Receiver[]): number {
+  const edges = receivers.flatMap((r) => r.received.flatMap((x) => [{ at: x.at, step: 1 }, { at: x.answeredAt ?? Infinity, step: -1 }]));
   edges.sort((a, b) => a.at - b.at || a.step - b.step);
   let now = 0;
   let most = 0;
@@ -63,8 +66,8 @@ test('a backlog to one slow endpoint and many slow endpoints of another tenant d
   t.true(slow.received.length < 300 && spreadReceivers.some((r) => r.received.length < 20), 'both others still had work');
 
   // The slow tenants kept to their limits: 2 at once per endpoint, 4 at once per tenant.
-  t.true(mostAtOnce([slow], 200) <= 2, `endpoint at most 2 at once (${mostAtOnce([slow], 200)})`);
-  t.true(mostAtOnce(spreadReceivers, 500) <= 4, `tenant at most 4 at once (${mostAtOnce(spreadReceivers, 500)})`);
+  t.true(mostAtOnce([slow]) <= 2, `endpoint at most 2 at once (${mostAtOnce([slow])})`);
+  t.true(mostAtOnce(spreadReceivers) <= 4, `tenant at most 4 at once (${mostAtOnce(spreadReceivers)})`);
   // Tenant A's backlog is parked in its flow, not in the job queue: at most its window has a job.
   const { rows } = await api.db.owner.query(
     `select count(*) filter (where parked)::int as parked,
