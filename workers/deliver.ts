@@ -22,7 +22,7 @@
 import type { ServiceContext } from '../src/context.ts';
 import { createGuardedClient } from '../src/delivery/client.ts';
 import { SecretCache } from '../src/delivery/secrets.ts';
-import { claimAndLoad, pausesOf, recordBatch, sendAttempt, type LoadedAttempt, type SentAttempt } from '../src/delivery/stages.ts';
+import { claimAndLoad, pausesOf, recordBatch, sendAttempt, takeSlots, type LoadedAttempt, type SentAttempt } from '../src/delivery/stages.ts';
 import { logFailure } from '../src/logger.ts';
 import { attemptDuration, deliveryAttempts } from '../src/metrics.ts';
 import type { HeldAttempt } from '../src/queue/index.ts';
@@ -286,6 +286,7 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
       const now = Date.now();
       const giveBack: LoadedAttempt[] = [];
       const deferred: Array<{ held: HeldAttempt; until: Date }> = [];
+      const kept: LoadedAttempt[] = [];
       for (const loaded of batch.ready) {
         const { tenant_id: tenantId, endpointId } = loaded.held;
         const holdUntil = lines.get(endpointId)?.holdUntil ?? 0;
@@ -300,8 +301,19 @@ export async function startDeliverer(services: ServiceContext, options: Delivere
           continue;
         }
         hold(loaded.held);
-        lineOf(loaded).waiting.push({ ...loaded, since: now });
+        kept.push(loaded);
       }
+      try {
+        await takeSlots(services, kept);
+      } catch (err) {
+        // No slots, no sending: the paced claims go back to the queue like those over a limit.
+        logFailure(logger, err, 'taking send slots failed; the claims go back to the queue');
+        for (const loaded of kept.filter((l) => l.rateLimit !== null)) {
+          drop(loaded.held);
+          giveBack.push(loaded);
+        }
+      }
+      for (const loaded of kept) if (loaded.rateLimit === null || loaded.notBefore) lineOf(loaded).waiting.push({ ...loaded, since: now });
       pump();
       try {
         await queue.release(giveBack.map((l) => l.held));
