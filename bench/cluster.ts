@@ -216,14 +216,19 @@ export async function collect(receivers: Receivers, count: number, timeoutMs: nu
   return all;
 }
 
-/** pg_stat_statements and pg_stat_database counters, to count round trips and commits per delivery. */
+/**
+ * pg_stat_statements and pg_stat_database counters, to count round trips and commits per delivery.
+ * Not counted: the foreign-key checks PostgreSQL runs inside an insert (`… FOR KEY SHARE OF x`,
+ * one per row: pg-boss's job table references its queue table), which pg_stat_statements lists as
+ * statements of their own although no client sent them.
+ */
 export async function statementCounters(url: string): Promise<{ calls: number; commits: number }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     const { rows } = await c.query(
       `select (select coalesce(sum(calls), 0)::float8 from pg_stat_statements s join pg_database d on d.oid = s.dbid
-                where d.datname = current_database() and s.query not like '%pg_stat_%') as calls,
+                where d.datname = current_database() and s.query not like '%pg_stat_%' and s.query not like '%FOR KEY SHARE OF x%') as calls,
               (select xact_commit::float8 from pg_stat_database where datname = current_database()) as commits`,
     );
     return rows[0];
