@@ -10,6 +10,7 @@ import { createApp } from '../../src/http/app.ts';
 import { closeServer, listen } from '../../src/runtime.ts';
 import { startApi, type TestApi } from '../helpers/api.ts';
 import { createTenant, tenantWithKey } from '../helpers/factories.ts';
+import { shopHostOf } from '../helpers/storefront.ts';
 
 let api: TestApi;
 let second: { url: string; logs: string[]; close(): Promise<void> };
@@ -45,13 +46,15 @@ test.after.always(async () => {
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: any }
 
 /** A request from a chosen loopback address (the rate-limit key). */
-function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; from?: string } = {}): Promise<Reply> {
+function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; from?: string; host?: string } = {}): Promise<Reply> {
   const url = new URL(path, base);
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: url.hostname, port: url.port, path: url.pathname + url.search, method, localAddress: options.from ?? '127.0.0.1',
-      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}), ...(options.host ? { host: options.host } : {}),
+      },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -97,6 +100,16 @@ test('token issuing is limited per client address across processes', async (t) =
   for (let i = 0; i < 62; i++) statuses.push((await call(both(i), 'POST', '/v1/auth/token', { token: key, from })).status);
   t.is(statuses.filter((s) => s === 200).length, 60, 'at most 60 a minute in all, not 60 per process');
   t.is(statuses.at(-1), 429);
+});
+
+test('storefront requests are limited per client address across processes', async (t) => {
+  const tenant = await createTenant(api);
+  const from = '127.0.0.9';
+  const statuses: number[] = [];
+  for (let i = 0; i < 310; i++) statuses.push((await call(both(i), 'GET', '/storefront/v1/products', { from, host: shopHostOf(tenant) })).status);
+  t.is(statuses.filter((s) => s === 200).length, 300, 'at most 300 a minute in all, not 300 per process');
+  t.is(statuses.at(-1), 429);
+  t.is((await call(first.url, 'GET', '/storefront/v1/products', { from: '127.0.0.10', host: shopHostOf(tenant) })).status, 200, 'another address is not held back');
 });
 
 test('the per-tenant API limit is set by the operator and holds across processes; other tenants are not held back (finding 11)', async (t) => {
