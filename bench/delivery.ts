@@ -4,6 +4,7 @@
 //            deliveries per second from the first event's commit to the last receipt;
 //   steady — a fixed rate of events for a while; commit → receipt latency, second by second.
 // Latency is the receiver's arrival time minus the event's created_at (its commit).
+import pg from 'pg';
 import { collect, cpuSeconds, startHerald, type HeraldEnv, type HeraldProcess, type Receivers, type Server } from './cluster.ts';
 import type { Arrival } from './receiver.ts';
 import { createTenants, eventClient, ingest } from './setup.ts';
@@ -124,5 +125,41 @@ export async function steady(
     };
   } finally {
     await processes.stop();
+  }
+}
+
+export interface StageLatency {
+  /** Event commit → its delivery row: the dispatcher's cycle. */
+  dispatchP50Ms: number;
+  /** Delivery row → its first attempt starting: the job, the worker's claim and load, its line. */
+  claimP50Ms: number;
+  /** The first attempt's request, to its answer. */
+  requestP50Ms: number;
+}
+
+/**
+ * Where commit → receipt goes, from Herald's own timestamps (events.created_at,
+ * deliveries.created_at, the first attempt's started_at and duration), over every first attempt
+ * of the scenario's database. Read as the server's superuser: the tables' row-level security
+ * binds even their owner.
+ */
+export async function stageLatency(serverUrl: string, databaseUrl: string): Promise<StageLatency> {
+  const url = new URL(serverUrl);
+  url.pathname = new URL(databaseUrl).pathname;
+  const c = new pg.Client({ connectionString: url.toString() });
+  await c.connect();
+  try {
+    const p50 = (expr: string) => `percentile_cont(0.5) within group (order by ${expr})::float8`;
+    const { rows } = await c.query(
+      `select ${p50('extract(epoch from d.created_at - e.created_at) * 1000')} as dispatch,
+              ${p50('extract(epoch from a.started_at - d.created_at) * 1000')} as claim,
+              ${p50('a.duration_ms')} as request
+         from events e
+         join deliveries d on d.tenant_id = e.tenant_id and d.event_id = e.id
+         join delivery_attempts a on a.tenant_id = d.tenant_id and a.delivery_id = d.id and a.number = 1`,
+    );
+    return { dispatchP50Ms: rows[0].dispatch, claimP50Ms: rows[0].claim, requestP50Ms: rows[0].request };
+  } finally {
+    await c.end();
   }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freshDatabase, heraldEnv, startHerald, startReceivers, startServer, topStatements, type Receivers, type Server } from './cluster.ts';
-import { burst, startShape, steady, type Shape } from './delivery.ts';
+import { burst, stageLatency, startShape, steady, type Shape } from './delivery.ts';
 import { addFinishedJobs, barePgBoss, drain, prepareBacklog, type DrainResult } from './drain.ts';
 import { dashboardLatency } from './dashboard.ts';
 import { pruneUnderLoad } from './retention.ts';
@@ -160,10 +160,12 @@ async function steadyScenarios(server: Server, receivers: Receivers): Promise<{ 
   for (const shape of SIZES.shapes) {
     await withDatabase(server, async (db, logDir) => {
       const r = await steady(heraldEnv(db, logDir), receivers, shape, SIZES.steadyRate, SIZES.steadySeconds, log);
+      const stages = await stageLatency(server.url, db.url);
       if (shape === 'api+worker') timeline = r.timeline;
       add({
         scenario: `4 steady ${r.rate} events/s × 3 endpoints for ${r.seconds} s`, shape,
-        result: `commit → receipt p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)} (${r.deliveries.toLocaleString('en-US')} deliveries)`,
+        result: `commit → receipt p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)} (${r.deliveries.toLocaleString('en-US')} deliveries; p50 of its stages: `
+          + `commit → delivery row ${ms(stages.dispatchP50Ms)}, → first attempt ${ms(stages.claimP50Ms)}, request ${ms(stages.requestP50Ms)})`,
         target: 'p50 ≤ 40 ms, p99 ≤ 150 ms', met: r.p50Ms <= 40 && r.p99Ms <= 150, rss: r.peakRssMb,
       });
     });
