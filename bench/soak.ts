@@ -256,7 +256,10 @@ async function main(): Promise<number> {
     restartedAt = Date.now();
     log('the database is back');
   })();
-  const progress = setInterval(() => log(`${acknowledged.length}/${EVENTS} events acknowledged; ${kills} workers killed so far`), 10_000);
+  const progress = setInterval(() => {
+    const now = rssBefore(Date.now(), 10_000);
+    log(`${acknowledged.length}/${EVENTS} events acknowledged; ${kills} workers killed so far; RSS api ${now.api.toFixed(0)} MB, steady worker ${now.worker.toFixed(0)} MB`);
+  }, 10_000);
   await ingest(WARMUP, EVENTS, RATE);
   const end = rssBefore(Date.now(), 10_000);
   ingesting = false;
