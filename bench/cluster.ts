@@ -115,11 +115,11 @@ export function heraldConfig(env: HeraldEnv): Config {
 export const RUNTIME = { nodeFlags: ['--max-semi-space-size=16'], env: { MALLOC_ARENA_MAX: '2' } };
 
 /** Starts `herald <role>` and waits for its /readyz. Its log goes to a file (a deployment ships logs; the terminal stays readable). */
-export async function startHerald(role: 'api' | 'worker' | 'all', env: HeraldEnv, name: string = role): Promise<HeraldProcess> {
+export async function startHerald(role: 'api' | 'worker' | 'all', env: HeraldEnv, name: string = role, extraNodeFlags: string[] = []): Promise<HeraldProcess> {
   const port = await freePort();
   const workerPort = await freePort();
   const log = createWriteStream(join(env.logDir, `${name}.log`));
-  const child = spawn(process.execPath, [...RUNTIME.nodeFlags, join(ROOT, 'workers/index.ts'), role], {
+  const child = spawn(process.execPath, [...RUNTIME.nodeFlags, ...extraNodeFlags, join(ROOT, 'workers/index.ts'), role], {
     env: {
       ...process.env, DATABASE_URL: env.databaseUrl, HERALD_RUNTIME_DATABASE_URL: env.runtimeDatabaseUrl, PORT: String(port), HERALD_WORKER_PORT: String(workerPort),
       HERALD_ADMIN_TOKEN: env.adminToken, HERALD_JWT_SECRET: env.jwtSecret, HERALD_ENCRYPTION_KEY: env.encryptionKey,
