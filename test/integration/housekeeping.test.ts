@@ -85,13 +85,18 @@ test.serial('the worker\'s housekeeping runs both on its own, round after round'
   const housekeeper = startHousekeeping(api.services, { intervalMs: 50 });
   try {
     const deadline = Date.now() + 10_000;
-    const done = async () => (await api.request('GET', `/v1/checkouts/${checkout.id}`, { token: key })).body.status === 'expired'
-      && (await api.request('GET', `/v1/orders/${order.id}`, { token: unpaid.key })).body.status === 'cancelled';
-    while (!(await done())) {
-      if (Date.now() > deadline) return t.fail('housekeeping did not run');
+    const statuses = async () => ({
+      checkout: (await api.request('GET', `/v1/checkouts/${checkout.id}`, { token: key })).body.status,
+      order: (await api.request('GET', `/v1/orders/${order.id}`, { token: unpaid.key })).body.status,
+    });
+    let seen = await statuses();
+    while ((seen.checkout !== 'expired' || seen.order !== 'cancelled') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
+      seen = await statuses();
     }
-    t.pass();
+    t.deepEqual(seen, { checkout: 'expired', order: 'cancelled' }, 'the rounds expired the checkout and cancelled the unpaid order');
+    t.is((await eventsOf(api, key, 'checkout.expired')).length, 1, 'with its event, once');
+    t.is((await eventsOf(api, unpaid.key, 'order.cancelled')).length, 1);
   } finally {
     await housekeeper.stop();
   }
