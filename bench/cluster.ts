@@ -2,7 +2,7 @@
 // runs it, with pg_stat_statements loaded for the profile), a fresh database per scenario, Herald
 // as real child processes (`herald api` + `herald worker`, or `herald all`), and the receivers'
 // process. Peak RSS of each Herald process is sampled from /proc while a scenario runs.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import pg from 'pg';
 import { freePort, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
 import { migrate } from '../src/runtime.ts';
 import { loadConfig, type Config } from '../src/config.ts';
+import { forkChild } from './child.ts';
 import type { Arrival, Behaviour } from './receiver.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -172,29 +173,13 @@ export interface Receivers {
 }
 
 export async function startReceivers(servers = 3, behaviours: Record<string, Behaviour> = {}): Promise<Receivers> {
-  const child = fork(join(ROOT, 'bench/receiver.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const reply = <T>(type: string) => new Promise<T>((resolve) => {
-    const on = (m: { type: string }) => {
-      if (m.type !== type) return;
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-  });
-  child.send({ type: 'start', servers, behaviours });
-  const { ports } = await reply<{ ports: number[] }>('started');
+  const child = forkChild(join(ROOT, 'bench/receiver.ts'));
+  const { ports } = await child.ask<{ ports: number[] }>({ type: 'start', servers, behaviours }, 'started');
   return {
-    pid: child.pid!,
+    pid: child.pid,
     ports,
-    async take() {
-      child.send({ type: 'take' });
-      return (await reply<{ arrivals: Arrival[] }>('taken')).arrivals;
-    },
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'stop' });
-      await exited;
-    },
+    take: async () => (await child.ask<{ arrivals: Arrival[] }>({ type: 'take' }, 'taken')).arrivals,
+    stop: () => child.stop(),
   };
 }
 

@@ -3,7 +3,8 @@
 // 500 at a random share of requests, for flaky ones) and note each request's arrival time, the
 // latency from the event's created_at and the event's `tag` (a data field some scenarios set).
 // Controlled over IPC by bench/receivers.ts: `start` → the ports; `take` → the arrivals so far.
-import { createServer, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenServers } from './child.ts';
 
 export interface Arrival {
   /** The request path: identifies the endpoint. */
@@ -33,7 +34,7 @@ let arrivals: Arrival[] = [];
 let behaviours: Record<string, Behaviour> = {};
 const servers: Server[] = [];
 
-function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+function handle(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -62,14 +63,9 @@ function handle(req: import('node:http').IncomingMessage, res: import('node:http
 process.on('message', async (command: Command) => {
   if (command.type === 'start') {
     behaviours = command.behaviours ?? {};
-    const ports: number[] = [];
-    for (let i = 0; i < command.servers; i++) {
-      const server = createServer({ keepAliveTimeout: 60_000 }, handle);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      servers.push(server);
-      ports.push((server.address() as { port: number }).port);
-    }
-    process.send!({ type: 'started', ports });
+    const started = await listenServers(command.servers, handle);
+    servers.push(...started.servers);
+    process.send!({ type: 'started', ports: started.ports });
   } else if (command.type === 'take') {
     const taken = arrivals;
     arrivals = [];

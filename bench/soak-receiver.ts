@@ -8,7 +8,8 @@
 // Every request is checked against its endpoint's signing secret (the `standardwebhooks` library)
 // and noted. Controlled over IPC by bench/soak.ts: `start` → ports; `secrets` (path → secret);
 // `take` → the arrivals so far; `stop`.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenServers } from './child.ts';
 import { Webhook } from 'standardwebhooks';
 
 export interface SoakArrival {
@@ -76,14 +77,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 
 process.on('message', async (command: Command) => {
   if (command.type === 'start') {
-    const ports: number[] = [];
-    for (let i = 0; i < command.servers; i++) {
-      const server = createServer({ keepAliveTimeout: 60_000 }, handle);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      servers.push(server);
-      ports.push((server.address() as { port: number }).port);
-    }
-    process.send!({ type: 'started', ports });
+    const started = await listenServers(command.servers, handle);
+    servers.push(...started.servers);
+    process.send!({ type: 'started', ports: started.ports });
   } else if (command.type === 'secrets') {
     secrets = { ...secrets, ...command.secrets };
     process.send!({ type: 'noted' });

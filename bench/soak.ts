@@ -19,7 +19,6 @@
 //     old generation from ~40 MB live to over 100 MB, so an RSS reading says more about where in
 //     that cycle it fell than about a leak (docs/reliability.md, "Soak").
 // Exits 1 when a check fails or the run exceeds SOAK_DEADLINE_S (900).
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
 import { migrate } from '../src/runtime.ts';
+import { forkChild } from './child.ts';
 import { heraldEnv, startHerald, type HeraldProcess } from './cluster.ts';
 import type { SoakArrival } from './soak-receiver.ts';
 
@@ -67,32 +67,12 @@ async function call(base: string, token: string, method: string, path: string, b
 }
 
 function startReceivers(servers: number) {
-  const child = fork(join(ROOT, 'bench/soak-receiver.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const reply = <T>(type: string) => new Promise<T>((resolve) => {
-    const on = (m: { type: string }) => {
-      if (m.type !== type) return;
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-  });
+  const child = forkChild(join(ROOT, 'bench/soak-receiver.ts'));
   return {
-    async start() {
-      child.send({ type: 'start', servers });
-      return (await reply<{ ports: number[] }>('started')).ports;
-    },
-    async secrets(secrets: Record<string, string>) {
-      child.send({ type: 'secrets', secrets });
-      await reply('noted');
-    },
-    async take() {
-      child.send({ type: 'take' });
-      return (await reply<{ arrivals: SoakArrival[] }>('taken')).arrivals;
-    },
-    stop: () => new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.send({ type: 'stop' });
-    }),
+    start: async () => (await child.ask<{ ports: number[] }>({ type: 'start', servers }, 'started')).ports,
+    secrets: async (secrets: Record<string, string>) => void (await child.ask({ type: 'secrets', secrets }, 'noted')),
+    take: async () => (await child.ask<{ arrivals: SoakArrival[] }>({ type: 'take' }, 'taken')).arrivals,
+    stop: () => child.stop(),
   };
 }
 
