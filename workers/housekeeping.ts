@@ -5,39 +5,39 @@
 // runs it; the work is idempotent (every change is a conditional update that re-checks its rule),
 // so several workers at once change each row once.
 import type { ServiceContext } from '../src/context.ts';
-import { logFailure } from '../src/logger.ts';
 import { keepRollupsUpToDate } from '../src/services/dashboard.ts';
 import { cancelUnpaidOrders, expireCheckouts } from '../src/services/housekeeping.ts';
+import { every } from './loop.ts';
 
 /** Between rounds: an expired checkout or an overdue order waits at most this long. */
 const INTERVAL_MS = 30_000;
 
 export interface Housekeeper {
-  /** Stops the rounds and waits for the one in flight. */
+  /** Stops the rounds and waits for those in flight. */
   stop(): Promise<void>;
 }
 
-/** One round of everything; returns what it changed. */
-export async function keepHouse(services: ServiceContext): Promise<{ checkouts_expired: number; orders_cancelled: number; dashboards_rolled_up: number }> {
+/** One round of the shop's upkeep; returns what it changed. */
+export async function keepHouse(services: ServiceContext): Promise<{ checkouts_expired: number; orders_cancelled: number }> {
   const checkouts_expired = await expireCheckouts(services);
   const orders_cancelled = await cancelUnpaidOrders(services);
-  const dashboards_rolled_up = await keepRollupsUpToDate(services);
   if (checkouts_expired || orders_cancelled) services.logger.info({ msg: 'housekeeping', checkouts_expired, orders_cancelled });
-  return { checkouts_expired, orders_cancelled, dashboards_rolled_up };
+  return { checkouts_expired, orders_cancelled };
 }
 
+/**
+ * The shop's upkeep and the dashboard's rollups, each its own loop at the same pace: a first
+ * roll-up of a long history (seconds for a busy tenant) must not hold back expiring checkouts.
+ */
 export function startHousekeeping(services: ServiceContext, options: { intervalMs?: number } = {}): Housekeeper {
-  let current: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (current) return; // the previous round is still running
-    current = keepHouse(services)
-      .catch((err) => logFailure(services.logger, err, 'housekeeping failed; the next round retries'))
-      .finally(() => { current = undefined; });
-  }, options.intervalMs ?? INTERVAL_MS);
+  const ms = options.intervalMs ?? INTERVAL_MS;
+  const loops = [
+    every(services.logger, ms, 'housekeeping', () => keepHouse(services)),
+    every(services.logger, ms, 'rolling up the dashboard', () => keepRollupsUpToDate(services)),
+  ];
   return {
     async stop() {
-      clearInterval(timer);
-      await current;
+      await Promise.all(loops.map((l) => l.stop()));
     },
   };
 }

@@ -7,12 +7,12 @@
 // Every second it also puts back the attempts of a killed worker, once their heartbeat is stale,
 // and releases unordered flows a race left with parked deliveries and room (services/flows.ts).
 import type { ServiceContext } from '../src/context.ts';
-import { logFailure } from '../src/logger.ts';
 import { overdueDeliveries, type OverdueDelivery } from '../src/db/crossTenant.ts';
 import { transaction } from '../src/db/tenant.ts';
 import { requeueOverdue } from '../src/delivery/stages.ts';
 import { deliveriesRequeued } from '../src/metrics.ts';
 import { releaseStalledFlows } from '../src/services/flows.ts';
+import { every } from './loop.ts';
 
 export interface SweepOptions {
   /** An attempt counts as lost once due this long without a live job. */
@@ -64,30 +64,14 @@ export interface Sweeper {
 }
 
 export function startSweeper(services: ServiceContext, options: SweepOptions = {}): Sweeper {
-  const running = new Set<Promise<unknown>>();
-  /** Runs `sweep` every `ms`, skipping a turn while the previous one is still running. */
-  const every = (ms: number, what: string, sweep: () => Promise<unknown>) => {
-    let current: Promise<unknown> | undefined;
-    return setInterval(() => {
-      if (current) return;
-      current = sweep()
-        .catch((err) => logFailure(services.logger, err, `${what} failed; the next one retries`))
-        .finally(() => {
-          running.delete(current!);
-          current = undefined;
-        });
-      running.add(current);
-    }, ms);
-  };
-  const timers = [
-    every(options.intervalMs ?? INTERVAL_MS, 'sweep for overdue deliveries', () => sweepOverdue(services, options.overdueMs)),
-    every(RECLAIM_INTERVAL_MS, 'reclaiming stalled attempts', () => reclaimStalled(services)),
-    every(RECLAIM_INTERVAL_MS, 'releasing stalled flows', () => releaseStalledFlows(services)),
+  const loops = [
+    every(services.logger, options.intervalMs ?? INTERVAL_MS, 'sweep for overdue deliveries', () => sweepOverdue(services, options.overdueMs)),
+    every(services.logger, RECLAIM_INTERVAL_MS, 'reclaiming stalled attempts', () => reclaimStalled(services)),
+    every(services.logger, RECLAIM_INTERVAL_MS, 'releasing stalled flows', () => releaseStalledFlows(services)),
   ];
   return {
     async stop() {
-      for (const timer of timers) clearInterval(timer);
-      await Promise.all(running);
+      await Promise.all(loops.map((l) => l.stop()));
     },
   };
 }
