@@ -115,6 +115,9 @@ export async function releaseWaiting(
                       where d.tenant_id = $1::uuid and d.mode = $2 and d.endpoint_id = f.endpoint_id and d.flow = f.flow
                         and not d.parked and d.status in ('pending', 'retrying'))::int as n
               from f
+             -- Most ended deliveries leave nothing waiting: one probe of deliveries_parked spares the count.
+             where exists (select 1 from deliveries d
+                            where d.tenant_id = $1::uuid and d.mode = $2 and d.endpoint_id = f.endpoint_id and d.flow = f.flow and d.parked)
           ),
           picked as (
             select p.id from room r cross join lateral (
