@@ -66,3 +66,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 export const databaseUnavailable = () => serviceUnavailable('the database is unavailable; retry shortly');
+
+/** A PostgreSQL unique violation (23505): the caller turns it into its own 409. */
+export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';

@@ -4,7 +4,7 @@
 // database access. (The operator commands, src/cli/operator.ts, work on the database instead.)
 import type { ClientConfig } from '../config.ts';
 import { HttpError } from '../errors.ts';
-import type { Command, Flag, Parsed } from './command.ts';
+import { flag, type Command, type Flag, type Parsed } from './command.ts';
 import { UsageError } from './command.ts';
 import { bodyOf } from './operator.ts';
 
@@ -34,7 +34,6 @@ export function apiClient(config: ClientConfig): ApiClient {
   };
 }
 
-const flag = (value: string, description: string, required = false): Flag => ({ value, description, required });
 const LIST: Record<string, Flag> = {
   limit: { value: 'N', description: '1 to 100 (default 20)', integer: true },
   'starting-after': flag('ID', 'The next_cursor of the previous page'),

@@ -15,6 +15,9 @@ export interface Flag {
   integer?: boolean;
 }
 
+/** A flag taking a value, described for --help. */
+export const flag = (value: string, description: string, required = false): Flag => ({ value, description, required });
+
 export interface Parsed {
   args: string[];
   flags: Record<string, string | boolean | undefined>;

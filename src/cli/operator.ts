@@ -10,7 +10,7 @@ import { presentApiKey } from '../presenters/apiKeys.ts';
 import { presentDomain, presentMembership, presentOrganization, presentTenant, presentUser } from '../presenters/tenants.ts';
 import { addDomain, removeDomain } from '../services/domains.ts';
 import { addMembership, createOrganization, createTenant, createTenantKey, createUser, getTenant, listTenants, patchTenant } from '../services/tenants.ts';
-import type { Command, Flag, Parsed } from './command.ts';
+import { flag, type Command, type Flag, type Parsed } from './command.ts';
 
 /** The flags as the API's body: set ones only, kebab-case renamed to snake_case. */
 export function bodyOf(flags: Parsed['flags'], integers: string[] = []): Record<string, unknown> {
@@ -21,7 +21,6 @@ export function bodyOf(flags: Parsed['flags'], integers: string[] = []): Record<
 const parse = <T>(schema: z.ZodType<T>, input: unknown) => parseWith(schema, input);
 const TENANT = ['TENANT_ID'];
 const ROLE = 'viewer|developer|admin|owner';
-const flag = (value: string, description: string, required = false): Flag => ({ value, description, required });
 
 export const OPERATOR_COMMANDS: Command<ServiceContext>[] = [
   {

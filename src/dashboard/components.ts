@@ -1,4 +1,5 @@
 // Small pieces every page uses: form fields with their errors, status badges, pager links.
+import { toPage } from '../http/schemas/common.ts';
 import { html, type Html } from './html.ts';
 import type { FieldErrors } from './kit.ts';
 
@@ -52,12 +53,12 @@ export function badge(status: string): Html {
  * Rows fetched with limit + 1: the page's rows, and a "Next page" link to `path` keeping the other
  * query parameters when there is more (the cursor is the last row's id).
  */
-export function paged<R>(rows: R[], limit: number, path: string, query: URLSearchParams, cursorOf: (row: R) => string = (r) => (r as { id: string }).id): { rows: R[]; next: Html } {
-  const kept = rows.slice(0, limit);
-  if (rows.length <= limit) return { rows: kept, next: html`` };
+export function paged<R>(rows: R[], limit: number, path: string, query: URLSearchParams, cursorOf?: (row: R) => string): { rows: R[]; next: Html } {
+  const page = toPage(rows, limit, (r) => r, cursorOf);
+  if (page.next_cursor === null) return { rows: page.data, next: html`` };
   const next = new URLSearchParams(query);
-  next.set('starting_after', cursorOf(kept[kept.length - 1]));
-  return { rows: kept, next: html`<p class="pager"><a href="${path}?${next.toString()}">Next page →</a></p>` };
+  next.set('starting_after', page.next_cursor);
+  return { rows: page.data, next: html`<p class="pager"><a href="${path}?${next.toString()}">Next page →</a></p>` };
 }
 
 /** A value with a copy button (the button is enhanced by dashboard.js; the value is selectable without it). */

@@ -3,10 +3,8 @@
 // those hosts resolve by slug.
 import type { ServiceContext } from '../context.ts';
 import { deleteDomainRoute, insertDomainRoute, type DomainRow } from '../db/crossTenant.ts';
-import { conflict, notFound, unprocessable } from '../errors.ts';
+import { conflict, isUniqueViolation, notFound, unprocessable } from '../errors.ts';
 import { getTenant } from './tenants.ts';
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 // Domains arrive normalised (lowercase, no trailing dot) by the DomainName schema.
 

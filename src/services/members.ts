@@ -9,7 +9,7 @@ import {
   userByEmail, userMemberships, type MembershipOutcome, type MemberRow, type UserMembership, type UserRow,
 } from '../db/crossTenant.ts';
 import { withTenant } from '../db/tenant.ts';
-import { conflict, forbidden, notFound, unprocessable } from '../errors.ts';
+import { conflict, isUniqueViolation, forbidden, notFound, unprocessable } from '../errors.ts';
 import { isUuid, newUuid } from '../ids.ts';
 import { roleAtLeast, type Role } from '../scope.ts';
 import { recordAudit } from './audit.ts';
@@ -36,8 +36,6 @@ function memberId(id: string): string {
   if (!isUuid(id)) throw notFound('no such member');
   return id.toLowerCase();
 }
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 /** Newest first; returns up to limit + 1 rows. */
 export async function listMembersOf({ pool }: ServiceContext, auth: Auth, page: { limit: number; startingAfter?: string }): Promise<MemberRow[]> {

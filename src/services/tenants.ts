@@ -7,7 +7,7 @@ import {
   type OrganizationRow, type TenantRow,
 } from '../db/crossTenant.ts';
 import { withTenant } from '../db/tenant.ts';
-import { conflict, notFound, unprocessable } from '../errors.ts';
+import { conflict, isUniqueViolation, notFound, unprocessable } from '../errors.ts';
 import { isUuid, newUuid } from '../ids.ts';
 import type { Role } from '../scope.ts';
 import { createKey, type NewKey } from './apiKeys.ts';
@@ -20,8 +20,6 @@ export function slugify(name: string): string {
   const slug = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
   return slug || 'shop';
 }
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 export async function createTenant({ pool }: ServiceContext, input: { name: string; slug?: string }): Promise<TenantRow> {
   const slug = input.slug ?? slugify(input.name);
